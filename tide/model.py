@@ -1,0 +1,176 @@
+"""Typed data passed between pipeline stages. Everything here is frozen and ready to print:
+renderers and exporters never look anything up themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class VocabEntry:
+    """One value of a vocabulary (e.g. criticality `Low`)."""
+
+    vocabulary: str  # the field it belongs to: "criticality", "platforms", ...
+    id: str  # "CRT0003"
+    name: str  # "Low" (the value written in objects)
+    icon: str  # "" when the vocabulary gives none
+    description: str  # "" when the source only had a placeholder
+    link: str  # the entry's own link, else the vocabulary's reference, else ""
+    misp_tag: str  # "priority-level:low", or "" when the entry maps to no MISP tag
+    stage: str  # "" or the stage (kill chain phase group, relation stage, ...)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    field: str  # the object key it validates: "criticality", "killchain", ...
+    name: str  # "Unified Kill Chain"
+    title: str  # the schema title of the field: "Cyber Kill Chain"
+    icon: str
+    description: str
+    reference: str  # first reference URL of the vocabulary, or ""
+    entries: tuple[VocabEntry, ...]
+
+    def get(self, name: str) -> VocabEntry | None:
+        for entry in self.entries:
+            if entry.name == name:
+                return entry
+        return None
+
+
+@dataclass(frozen=True)
+class Tactic:
+    id: str  # "TA0005"
+    shortname: str  # "defense-evasion"
+    name: str  # "Defense Evasion"
+
+
+@dataclass(frozen=True)
+class Technique:
+    """An ATT&CK technique or sub-technique as the pinned ATT&CK data describes it."""
+
+    id: str  # "T1562.008"
+    stix_id: str
+    name: str  # "Disable or Modify Cloud Logs"
+    full_name: str  # "Impair Defenses: Disable or Modify Cloud Logs"
+    description: str  # Markdown, citations made readable
+    summary: str  # one clean sentence, for hover texts and tables
+    tactics: tuple[Tactic, ...]
+    platforms: tuple[str, ...]
+    url: str
+    parent: str  # "" for a technique, the parent id for a sub-technique
+    subtechniques: tuple[str, ...]
+    deprecated: bool
+    revoked: bool
+    revoked_by: str  # replacing technique id, "" if none
+    mitigations: tuple[str, ...]
+    detections: tuple[str, ...]
+    galaxy_value: str  # "Disable or Modify Cloud Logs - T1562.008"
+
+
+@dataclass(frozen=True)
+class TechniqueRef:
+    """A technique as cited by a vector; `technique` is None only for ids the data lacks."""
+
+    id: str
+    technique: Technique | None
+    replacement: Technique | None = None  # set when the cited one is revoked/deprecated
+
+
+@dataclass(frozen=True)
+class Actor:
+    stage: Literal["att&ck", "misp"]
+    id: str  # "G0087" or a MISP galaxy cluster uuid
+    name: str  # "APT39"
+    aliases: tuple[str, ...]
+    description: str
+    link: str
+    misp_tag: str  # 'misp-galaxy:threat-actor="APT39"' for misp actors, else ""
+    sighting: str = ""
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Chain:
+    """One `chaining` entry, resolved: `source` --verb--> `target`."""
+
+    relation: str  # "sequence::preceeds"
+    stage: str  # "sequence"
+    verb: str  # "preceeds"
+    direction: Literal["from", "to", "bidirectional"]
+    relation_entry: VocabEntry
+    target_uuid: str
+    target_name: str
+    target_slug: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    kind: Literal["public", "internal"]
+    key: str  # "1", "2", ... for public; "a", "b", ... for internal
+    url: str
+
+
+@dataclass(frozen=True)
+class Organisation:
+    uuid: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Vector:
+    """A validated, enriched threat vector."""
+
+    uuid: str
+    name: str
+    slug: str  # safe file stem for every output
+    path: str  # source file, as given on the command line
+    schema: str  # "tvm::2.0" / "tvm::2.1"
+    version: int
+    created: str  # ISO date
+    modified: str  # ISO date
+    tlp: VocabEntry
+    classification: VocabEntry | None
+    author: str
+    contributors: tuple[str, ...]
+    organisation: Organisation | None
+    criticality: VocabEntry
+    killchain: tuple[VocabEntry, ...]
+    domains: tuple[VocabEntry, ...]
+    targets: tuple[VocabEntry, ...]
+    platforms: tuple[VocabEntry, ...]
+    severity: VocabEntry
+    leverage: tuple[VocabEntry, ...]
+    impact: tuple[VocabEntry, ...]
+    viability: VocabEntry
+    techniques: tuple[TechniqueRef, ...]
+    actors: tuple[Actor, ...]
+    chaining: tuple[Chain, ...]
+    cves: tuple[str, ...]
+    misp_events: tuple[str, ...]
+    terrain: str
+    description: str
+    references: tuple[Reference, ...]
+    source_text: str  # the YAML exactly as in the file (LF line ends)
+    data: dict[str, Any] = field(compare=False, hash=False, repr=False)  # JSON form of the YAML
+
+
+@dataclass(frozen=True)
+class AttackInfo:
+    """Which ATT&CK data a build used."""
+
+    version: str  # "19.0"
+    domain: str  # "enterprise-attack"
+    source: str  # where the snapshot was made from
+    sha256: str  # checksum of that source
+    notice: str  # MITRE's reproduction notice
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Everything the renderers and exporters need, sorted by vector name then uuid."""
+
+    vectors: tuple[Vector, ...]
+    vocabularies: dict[str, Vocabulary] = field(hash=False)
+    attack: AttackInfo

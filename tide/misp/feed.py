@@ -1,0 +1,82 @@
+"""The MISP feed of a catalogue: `<event-uuid>.json` per vector, `manifest.json` and `hashes.csv`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from tide.config import Config, ConfigError
+from tide.misp.event import build_event
+from tide.misp.mapping import base_timestamp, event_uuid
+from tide.misp.stamp import PreviousFeed, stamp_event
+from tide.model import Catalogue, Organisation, Vector
+
+# The manifest carries these fields of each event (misp-rfc "Manifest"), plus an integrity hash.
+_MANIFEST_FIELDS = ("Orgc", "Tag", "info", "date", "analysis", "threat_level_id", "timestamp")
+
+
+class MispExportError(ConfigError):
+    """The catalogue cannot be exported as configured: the CLI reports it as a configuration error."""
+
+
+def export_misp(
+    catalogue: Catalogue, config: Config, previous: PreviousFeed | None = None
+) -> dict[str, bytes]:
+    """Every file of the feed, by its name inside the feed directory."""
+    files: dict[str, bytes] = {}
+    manifest: dict[str, Any] = {}
+    hashes: list[str] = []
+    for vector in sorted(catalogue.vectors, key=lambda v: event_uuid(v.uuid)):
+        uuid = event_uuid(vector.uuid)
+        if uuid in manifest:
+            raise MispExportError(f"{vector.path}: another vector has the uuid {vector.uuid}")
+        base = base_timestamp(vector)
+        event = build_event(vector, creator(vector, config), base).to_feed(
+            with_distribution=False, with_local_tags=False
+        )["Event"]
+        if previous is not None:
+            stamp_event(event, previous.events.get(uuid), previous.timestamps.get(uuid), base)
+        data = dump({"Event": event})
+        files[f"{uuid}.json"] = data
+        manifest[uuid] = {key: event[key] for key in _MANIFEST_FIELDS}
+        manifest[uuid]["integrity:sha256"] = hashlib.sha256(data).hexdigest()
+        hashes += [f"{digest},{uuid}\n" for digest in value_hashes(event)]
+    files["manifest.json"] = dump(manifest)
+    files["hashes.csv"] = "".join(hashes).encode("utf-8")
+    return files
+
+
+def creator(vector: Vector, config: Config) -> Organisation:
+    """The vector's own organisation, else the project's configured default."""
+    if vector.organisation is not None:
+        return vector.organisation
+    if config.organisation_uuid and config.organisation_name:
+        return Organisation(uuid=config.organisation_uuid, name=config.organisation_name)
+    raise MispExportError(
+        f"{vector.path}: no metadata.organisation and no default in [tool.tide] organisation"
+        " = { uuid = ..., name = ... }: a MISP event needs a creator organisation"
+    )
+
+
+def value_hashes(event: dict[str, Any]) -> list[str]:
+    """MD5 of every live attribute value, as MISP's and PyMISP's feed generators write hashes.csv
+    (composite `a|b` values hash each part)."""
+    attributes = list(event.get("Attribute", []))
+    for obj in event.get("Object", []):
+        if not obj.get("deleted"):
+            attributes += obj.get("Attribute", [])
+    digests: list[str] = []
+    for attribute in attributes:
+        if attribute.get("deleted"):
+            continue
+        value = str(attribute["value"])
+        composite = "|" in attribute["type"] or attribute["type"] == "malware-sample"
+        parts = value.split("|") if composite else [value]
+        digests += [hashlib.md5(part.encode("utf-8"), usedforsecurity=False).hexdigest() for part in parts]
+    return digests
+
+
+def dump(data: Any) -> bytes:
+    """Stable JSON: sorted keys, UTF-8, LF, one trailing newline."""
+    return (json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

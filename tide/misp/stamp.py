@@ -1,0 +1,142 @@
+"""Timestamps MISP's feed fetcher accepts as updates, without wall-clock time.
+
+A subscriber re-fetches an event only when its manifest timestamp is newer than its copy, and then
+saves each attribute, object and report only when that element's timestamp is newer too. So:
+
+- an event first gets `base` (midnight UTC of `modified` + `version` seconds) everywhere;
+- against the previous build's feed, an event whose content is unchanged keeps every timestamp it
+  had (byte-identical output); a changed one gets max(base, previous + 1), and inside it only the
+  elements that changed (or appeared) get that new timestamp, the others keep theirs;
+- elements the previous build published and this one no longer has are kept, marked `deleted`,
+  because MISP never removes what an update merely leaves out.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_STAMPS = ("timestamp", "publish_timestamp")
+# The event's element lists, and the one kind of element that nests attributes.
+_LISTS = ("Attribute", "Object", "EventReport")
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PreviousFeed:
+    """What the last build published: manifest timestamps, and the events that could be read."""
+
+    timestamps: dict[str, int]  # event uuid -> manifest timestamp
+    events: dict[str, Json] = field(default_factory=dict)  # event uuid -> its "Event" object
+
+
+def read_previous_feed(misp_dir: Path) -> PreviousFeed | None:
+    """Read `misp_dir/manifest.json` and the events it lists. Anything missing or corrupt is left
+    out (a whole unreadable manifest gives None): a broken old feed must never stop a build."""
+    try:
+        manifest = json.loads((misp_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict):
+        return None
+    timestamps: dict[str, int] = {}
+    events: dict[str, Json] = {}
+    for key, entry in manifest.items():
+        stamp = _int(entry.get("timestamp")) if isinstance(entry, dict) else None
+        if not _UUID.match(str(key)) or stamp is None:
+            continue
+        timestamps[key] = stamp
+        try:
+            event = json.loads((misp_dir / f"{key}.json").read_text(encoding="utf-8")).get("Event")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(event, dict) and event.get("uuid") == key and _int(event.get("timestamp")) is not None:
+            events[key] = event
+    return PreviousFeed(timestamps, events)
+
+
+def stamp_event(event: Json, previous: Json | None, floor: int | None, base: int) -> None:
+    """Set every timestamp of `event` (a feed "Event" object stamped with `base` throughout).
+
+    `previous` is the same event in the last build, `floor` its published timestamp (None when it
+    was never published)."""
+    if previous is not None:
+        _carry_deleted(event, previous)
+        if _strip(event) == _strip(previous):
+            _set_event_stamp(event, str(previous["timestamp"]))
+            old = _elements(previous)
+            for key, element in _elements(event).items():
+                element["timestamp"] = old[key].get("timestamp", previous["timestamp"])
+            return
+        floor = max(floor or 0, _int(previous.get("timestamp")) or 0)
+    if floor is None:
+        return  # first publication: `base` everywhere
+    new = str(max(base, floor + 1))
+    _set_event_stamp(event, new)
+    old = _elements(previous) if previous is not None else {}
+    for key, element in _elements(event).items():
+        before = old.get(key)
+        unchanged = before is not None and _strip(before) == _strip(element)
+        element["timestamp"] = before.get("timestamp", new) if before is not None and unchanged else new
+
+
+def _set_event_stamp(event: Json, stamp: str) -> None:
+    event["timestamp"] = stamp
+    event["publish_timestamp"] = stamp
+
+
+def _elements(event: Json) -> dict[tuple[str, str], Json]:
+    """Every timestamped element by kind and uuid."""
+    found: dict[tuple[str, str], Json] = {}
+    for kind in _LISTS:
+        for element in event.get(kind, []):
+            found[(kind, str(element.get("uuid")))] = element
+            for attribute in element.get("Attribute", []) if kind == "Object" else []:
+                found[("Object/Attribute", str(attribute.get("uuid")))] = attribute
+    return found
+
+
+def _carry_deleted(event: Json, previous: Json) -> None:
+    for kind in _LISTS:
+        now = event.get(kind, [])
+        _append_gone(now, previous.get(kind, []))
+        if now:
+            event[kind] = now
+    olds = {str(obj.get("uuid")): obj for obj in previous.get("Object", [])}
+    for obj in event.get("Object", []):
+        before = olds.get(str(obj.get("uuid")))
+        if before is not None:
+            attributes = obj.get("Attribute", [])
+            _append_gone(attributes, before.get("Attribute", []))
+            obj["Attribute"] = attributes
+
+
+def _append_gone(now: list[Json], before: list[Json]) -> None:
+    present = {str(element.get("uuid")) for element in now}
+    for old in before:
+        if str(old.get("uuid")) not in present:
+            gone = copy.deepcopy(old)
+            gone["deleted"] = True
+            now.append(gone)
+
+
+def _strip(node: Any) -> Any:
+    """The content without its timestamps: what decides whether something changed."""
+    if isinstance(node, dict):
+        return {key: _strip(value) for key, value in node.items() if key not in _STAMPS}
+    if isinstance(node, list):
+        return [_strip(value) for value in node]
+    return node
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

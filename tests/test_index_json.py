@@ -1,0 +1,48 @@
+"""`index.json`: the fields scripts and the site rely on."""
+
+from __future__ import annotations
+
+import json
+
+from test_misp_vectors import catalogue, rich_vector, seed_vector
+
+from tide.index_json import default_page_path, index_json
+
+
+def test_records() -> None:
+    index = json.loads(index_json(catalogue(rich_vector(), seed_vector())))
+    assert index["format"] == 1
+    assert index["attack"] == {"domain": "enterprise-attack", "version": "19.0"}
+    names = [v["name"] for v in index["vectors"]]
+    assert names == ["AWS Stop Logging CloudTrail", "Edge appliance exploitation"]
+    seed = index["vectors"][0]
+    assert seed == {
+        "uuid": "d370aaea-c3e5-4d58-a6c9-3d1a7ffe50e3",
+        "name": "AWS Stop Logging CloudTrail",
+        "slug": "aws-stop-logging-cloudtrail",
+        "file": "objects/AWS Stop Logging CloudTrail.yaml",
+        "page": "threat-vectors/aws-stop-logging-cloudtrail.md",
+        "schema": "tvm::2.0",
+        "version": 1,
+        "created": "2024-10-31",
+        "modified": "2024-10-31",
+        "tlp": "clear",
+        "criticality": "Low",
+        "severity": "Moderate incident",
+        "techniques": ["T1562.008"],
+    }
+    # techniques as cited, unknown and revoked ids included: scripts see what the YAML says
+    assert index["vectors"][1]["techniques"] == ["T1089", "T1562.008", "T9999"]
+
+
+def test_page_path_is_a_parameter() -> None:
+    index = json.loads(index_json(catalogue(seed_vector()), lambda v: f"tvm/{v.uuid}/"))
+    assert index["vectors"][0]["page"] == "tvm/d370aaea-c3e5-4d58-a6c9-3d1a7ffe50e3/"
+    assert default_page_path(seed_vector()) == "threat-vectors/aws-stop-logging-cloudtrail.md"
+
+
+def test_deterministic_bytes() -> None:
+    data = index_json(catalogue(seed_vector(), rich_vector()))
+    assert data == index_json(catalogue(rich_vector(), seed_vector()))
+    assert data.endswith(b"}\n") and b"\r" not in data
+    assert "é".encode() in index_json(catalogue(seed_vector(name="Évasion é")))

@@ -1,0 +1,59 @@
+"""The ATT&CK Navigator layer: scores, comments, versions, and a golden copy."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+from test_misp_vectors import ATTACK, catalogue, rich_vector, seed_vector
+
+from tide.navigator import attack_major, navigator_layer
+
+GOLDEN = Path(__file__).parent / "golden" / "navigator" / "attack-navigator.json"
+
+
+def test_scores_count_citing_vectors() -> None:
+    layer = json.loads(navigator_layer(catalogue(seed_vector(), rich_vector())))
+    by_id = {t["techniqueID"]: t for t in layer["techniques"]}
+    # T1562.008 is cited by both; T1089 is revoked and counted as T1562.001; T9999 is unknown
+    assert sorted(by_id) == ["T1562.001", "T1562.008"]
+    assert by_id["T1562.008"]["score"] == 2
+    assert by_id["T1562.008"]["comment"] == "AWS Stop Logging CloudTrail\nEdge appliance exploitation"
+    assert by_id["T1562.001"]["score"] == 1
+    assert layer["gradient"]["maxValue"] == 2 and layer["gradient"]["minValue"] == 0
+
+
+def test_versions_and_domain() -> None:
+    layer = json.loads(navigator_layer(catalogue(seed_vector())))
+    assert layer["versions"] == {"attack": "19", "navigator": "5.2.0", "layer": "4.5"}
+    assert layer["domain"] == "enterprise-attack"
+    assert attack_major("v18.1") == "18"
+    ics = dataclasses.replace(catalogue(seed_vector()),
+                              attack=dataclasses.replace(ATTACK, version="18.1", domain="ics-attack"))
+    layer = json.loads(navigator_layer(ics))
+    assert layer["versions"]["attack"] == "18" and layer["domain"] == "ics-attack"
+
+
+def test_empty_catalogue_has_a_valid_gradient() -> None:
+    layer = json.loads(navigator_layer(catalogue()))
+    assert layer["techniques"] == []
+    assert layer["gradient"]["maxValue"] > layer["gradient"]["minValue"]
+
+
+def test_one_citation_per_vector() -> None:
+    seed = seed_vector()
+    twice = dataclasses.replace(seed, techniques=seed.techniques * 2)
+    layer = json.loads(navigator_layer(catalogue(twice)))
+    assert [t["score"] for t in layer["techniques"]] == [1]
+
+
+def test_layer_is_deterministic_and_matches_golden() -> None:
+    data = navigator_layer(catalogue(rich_vector(), seed_vector()))
+    assert data == navigator_layer(catalogue(seed_vector(), rich_vector()))
+    assert data.endswith(b"\n") and b"\r" not in data
+    if os.environ.get("TIDE_REFRESH_GOLDEN"):
+        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
+        GOLDEN.write_bytes(data)
+    assert data == GOLDEN.read_bytes(), "refresh with TIDE_REFRESH_GOLDEN=1 if the change is wanted"

@@ -1,0 +1,47 @@
+"""`index.json`: one record per vector, for scripts and for the site's own lookups."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import PurePath
+from typing import Any
+
+from tide.model import Catalogue, Vector
+
+FORMAT_VERSION = 1  # bump when a key changes meaning or disappears; adding keys does not
+
+
+def default_page_path(vector: Vector) -> str:
+    """Where the render stage puts a vector's page, relative to the Markdown/site root."""
+    return f"threat-vectors/{vector.slug}.md"
+
+
+def vector_record(vector: Vector, page_path: Callable[[Vector], str]) -> dict[str, Any]:
+    return {
+        "uuid": vector.uuid,
+        "name": vector.name,
+        "slug": vector.slug,
+        "file": PurePath(vector.path).as_posix(),
+        "page": page_path(vector),
+        "schema": vector.schema,
+        "version": vector.version,
+        "created": vector.created,
+        "modified": vector.modified,
+        "tlp": vector.tlp.name,
+        "criticality": vector.criticality.name,
+        "severity": vector.severity.name,
+        "techniques": list(dict.fromkeys(ref.id for ref in vector.techniques)),
+    }
+
+
+def index_json(catalogue: Catalogue, page_path: Callable[[Vector], str] = default_page_path) -> bytes:
+    index = {
+        "format": FORMAT_VERSION,
+        "attack": {"domain": catalogue.attack.domain, "version": catalogue.attack.version},
+        "vectors": [
+            vector_record(vector, page_path)
+            for vector in sorted(catalogue.vectors, key=lambda v: (v.name, v.uuid))
+        ],
+    }
+    return (json.dumps(index, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

@@ -1,0 +1,82 @@
+"""ATT&CK Navigator layer (layer format 4.5) scoring each technique by how many vectors cite it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tide.model import Catalogue, Technique, Vector
+
+LAYER_FORMAT = "4.5"
+NAVIGATOR_VERSION = "5.2.0"  # the Navigator release that reads layer format 4.5
+LAYER_NAME = "OpenTide threat vectors"
+
+
+def cited(vector: Vector) -> list[Technique]:
+    """The techniques a vector cites as the ATT&CK data knows them: a revoked or deprecated one as
+    its replacement (the Navigator no longer shows the old id), an unknown id not at all."""
+    found: dict[str, Technique] = {}
+    for ref in vector.techniques:
+        technique = ref.replacement or ref.technique
+        if technique is not None:
+            found.setdefault(technique.id, technique)
+    return list(found.values())
+
+
+def attack_major(version: str) -> str:
+    """The Navigator names ATT&CK versions by their major number: "19.0" -> "19"."""
+    return version.strip().lstrip("vV").split(".")[0]
+
+
+def navigator_layer(catalogue: Catalogue) -> bytes:
+    citing: dict[str, list[str]] = {}
+    for vector in catalogue.vectors:
+        for technique in cited(vector):
+            citing.setdefault(technique.id, []).append(vector.name)
+    techniques = [
+        {
+            "techniqueID": technique_id,
+            "score": len(names),
+            "comment": "\n".join(sorted(names, key=str.casefold)),
+            "enabled": True,
+            "showSubtechniques": False,
+        }
+        for technique_id, names in sorted(citing.items())
+    ]
+    top = max((len(names) for names in citing.values()), default=0)
+    layer: dict[str, Any] = {
+        "name": LAYER_NAME,
+        "versions": {
+            "attack": attack_major(catalogue.attack.version),
+            "navigator": NAVIGATOR_VERSION,
+            "layer": LAYER_FORMAT,
+        },
+        "domain": catalogue.attack.domain or "enterprise-attack",
+        "description": (
+            f"Techniques cited by {len(catalogue.vectors)} OpenTide threat vectors; the score of a"
+            f" technique is the number of vectors citing it (ATT&CK {catalogue.attack.version})."
+        ),
+        "sorting": 3,  # by score, highest first
+        "layout": {
+            "layout": "side",
+            "showID": True,
+            "showName": True,
+            "showAggregateScores": False,
+            "countUnscored": False,
+            "aggregateFunction": "average",
+            "expandedSubtechniques": "annotated",
+        },
+        "hideDisabled": False,
+        "techniques": techniques,
+        # maxValue must exceed minValue, also for a catalogue that cites nothing
+        "gradient": {"colors": ["#ffffff", "#66b1ff", "#ff6666"], "minValue": 0, "maxValue": max(top, 1)},
+        "legendItems": [],
+        "metadata": [{"name": "vectors", "value": str(len(catalogue.vectors))}],
+        "links": [],
+        "showTacticRowBackground": False,
+        "tacticRowBackground": "#dddddd",
+        "selectTechniquesAcrossTactics": True,
+        "selectSubtechniquesWithParent": False,
+        "selectVisibleTechniques": False,
+    }
+    return (json.dumps(layer, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

@@ -66,6 +66,7 @@ class Technique:
     mitigations: tuple[str, ...]
     detections: tuple[str, ...]
     galaxy_value: str  # "Disable or Modify Cloud Logs - T1562.008"
+    domain: str = ""  # "enterprise-attack", "mobile-attack", "ics-attack"
 
 
 @dataclass(frozen=True)

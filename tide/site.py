@@ -1,0 +1,608 @@
+"""The static site stage: generated Markdown pages + the `site/` MkDocs project -> HTML.
+
+`build_site` assembles a MkDocs project in a private staging directory (the hand-written pages of
+`site/docs/`, the generated pages, and a `mkdocs.yml` that inherits the user's file and fills in
+what the build knows), runs MkDocs in strict mode in-process, turns every MkDocs warning into a
+Diagnostic, checks that no page carries script that object text could have smuggled in, and only
+then moves the finished HTML into `out_dir`. A failure leaves `out_dir` as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import filecmp
+import html
+import logging
+import os
+import posixpath
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import yaml
+
+from tide.config import Config
+from tide.diagnostics import Diagnostic, error
+from tide.model import AttackInfo
+
+ATTACK_NOTICE = (
+    "© The MITRE Corporation. This work is reproduced and distributed with the permission of "
+    "The MITRE Corporation."
+)
+
+# The user's file is kept verbatim under this name; the generated mkdocs.yml inherits from it.
+BASE_CONFIG = "base.yml"
+CONFIG = "mkdocs.yml"
+DOCS = "docs"
+
+# Sections of the navigation, in reading order, when the generated pages provide their index.
+# Object pages stay out of the nav on purpose: MkDocs renders the whole nav into every page, so
+# a nav of N pages makes the build O(N²); the index tables link to them instead.
+NAV_ORDER = ("threat-vectors", "techniques", "vocabularies", "actors")
+
+# A date for the sitemap and the gzip header when SOURCE_DATE_EPOCH is not set, so that two
+# builds of the same input are byte-identical (2000-01-01T00:00:00Z).
+DEFAULT_SOURCE_DATE_EPOCH = "946684800"
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*\n", re.S)
+_DOC_FILE = re.compile(r"Doc file '([^']+)'")
+
+
+def build_site(
+    pages: Mapping[str, str],
+    project_site_dir: Path,
+    out_dir: Path,
+    config: Config,
+    attack: AttackInfo,
+    *,
+    project_dir: Path | None = None,
+) -> list[Diagnostic]:
+    """Build the HTML site of `pages` (relative POSIX path -> Markdown) into `out_dir`.
+
+    `project_site_dir` is the user's MkDocs project (`site/`). When the build succeeds, `out_dir`
+    is replaced by the new site and, if `project_dir` is given, the assembled MkDocs project is
+    left there (for `mkdocs serve`). When it fails, the returned diagnostics say why and neither
+    directory is touched.
+    """
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{out_dir.name}.", dir=out_dir.parent) as tmp:
+        project = Path(tmp) / "project"
+        diagnostics = assemble_project(pages, project_site_dir, project, config, attack)
+        if any(d.is_error for d in diagnostics):
+            return diagnostics
+        sources = _page_sources(pages, project_site_dir, config)
+        html_dir = Path(tmp) / "html"
+        diagnostics += run_mkdocs(project / CONFIG, html_dir, sources)
+        if any(d.is_error for d in diagnostics):
+            return diagnostics
+        diagnostics += check_site_safety(html_dir, pages, sources)
+        if any(d.is_error for d in diagnostics):
+            return diagnostics
+        _replace_dir(html_dir, out_dir)
+        if project_dir is not None:
+            sync_tree(project, Path(project_dir))
+    return diagnostics
+
+
+# --------------------------------------------------------------------------------------------
+# Assembling the MkDocs project
+
+
+def assemble_project(
+    pages: Mapping[str, str],
+    project_site_dir: Path,
+    dest: Path,
+    config: Config,
+    attack: AttackInfo,
+) -> list[Diagnostic]:
+    """Write into `dest` a complete MkDocs project: the user's, plus the generated pages."""
+    project_site_dir = Path(project_site_dir)
+    user_config_path = project_site_dir / CONFIG
+    where = _display(user_config_path, config)
+    if not user_config_path.is_file():
+        return [error(where, 0, 0, "site-config", "the site's MkDocs configuration is missing")]
+    try:
+        user_text = user_config_path.read_text(encoding="utf-8")
+        user_config = _load_mkdocs_yaml(user_text)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        line, column = _yaml_position(exc)
+        return [error(where, line, column, "site-config", f"cannot read the site configuration: {exc}")]
+    if not isinstance(user_config, dict):
+        return [error(where, 1, 1, "site-config", "the site configuration must be a mapping")]
+
+    docs_src = project_site_dir / DOCS
+    diagnostics: list[Diagnostic] = []
+    for rel in sorted(pages):
+        problem = _unsafe_page_path(rel)
+        if problem:
+            diagnostics.append(error(rel, 0, 0, "site-page-path", f"generated page {rel!r}: {problem}"))
+        elif (docs_src / rel).exists():
+            diagnostics.append(error(
+                _display(docs_src / rel, config), 0, 0, "site-page-clash",
+                f"this hand-written page has the path of the generated page {rel!r}",
+            ))
+    if diagnostics:
+        return diagnostics
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for entry in sorted(project_site_dir.iterdir()):
+        # The user's own build output, if any, is not part of the project.
+        if entry.name in (CONFIG, "site") or entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, dest / entry.name)
+        else:
+            shutil.copy2(entry, dest / entry.name)
+    (dest / BASE_CONFIG).write_text(user_text, encoding="utf-8")
+    docs = dest / DOCS
+    docs.mkdir(exist_ok=True)
+    for rel, text in sorted(pages.items()):
+        target = docs / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(neutralise_front_matter(text), encoding="utf-8", newline="\n")
+
+    if not (docs / "index.md").is_file():
+        return [error(where, 0, 0, "site-no-home",
+                      "neither the generated pages nor site/docs/ have an index.md")]
+
+    generated: dict[str, Any] = {
+        "INHERIT": BASE_CONFIG,
+        "site_name": html.escape(config.site_name),
+        "docs_dir": DOCS,
+        "site_dir": "site",
+        "copyright": footer_html(user_config.get("copyright"), attack),
+    }
+    if config.repo_url:
+        generated["repo_url"] = config.repo_url
+    # MkDocs would point every page at `edit_uri + docs path`, which is not where objects live:
+    # object pages get their own link (see _page_meta) and other pages none.
+    generated["edit_uri"] = ""
+    if "nav" not in user_config:
+        generated["nav"] = _navigation(docs, pages)
+    header = (
+        "# Generated by `tide build` from site/mkdocs.yml, which it inherits: edit that file.\n"
+        "# Serve it live with `mkdocs serve -f <this file>` after `tide build`.\n"
+    )
+    body = yaml.safe_dump(generated, sort_keys=False, allow_unicode=True, width=1000)
+    (dest / CONFIG).write_text(header + body, encoding="utf-8", newline="\n")
+    return []
+
+
+def neutralise_front_matter(text: str) -> str:
+    """HTML-escape every string of a generated page's front matter.
+
+    Material prints front matter (title, description, tags) into its templates unescaped, so an
+    object named `<img src=x onerror=...>` would become markup in the page header, the title
+    and the tags. Escaped, it shows as the text it is. The page body is left to the renderer.
+    """
+    match = _FRONT_MATTER.match(text)
+    if not match or not match.group(1):
+        return text
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        return text  # MkDocs reports the broken front matter; strict mode fails the build
+    escaped = _escape_strings(meta)
+    if escaped == meta:
+        return text
+    dumped = yaml.safe_dump(escaped, sort_keys=False, allow_unicode=True, width=1000)
+    return f"---\n{dumped}---\n{text[match.end():]}"
+
+
+def _escape_strings(value: Any) -> Any:
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if isinstance(value, list):
+        return [_escape_strings(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _escape_strings(item) for key, item in value.items()}
+    return value
+
+
+def footer_html(user_copyright: object, attack: AttackInfo) -> str:
+    """The footer line: the user's copyright, if any, then ATT&CK's version and MITRE's notice."""
+    parts = []
+    if isinstance(user_copyright, str) and user_copyright.strip():
+        parts.append(user_copyright.strip())  # the site owner's own HTML, as MkDocs allows
+    version = f" v{attack.version}" if attack.version else ""
+    notice = attack.notice or ATTACK_NOTICE
+    parts.append(
+        f'<span class="tide-attack-notice">MITRE ATT&amp;CK®{html.escape(version)}. '
+        f"{html.escape(notice)}</span>"
+    )
+    return "<br>".join(parts)
+
+
+def _navigation(docs: Path, pages: Mapping[str, str]) -> list[Any]:
+    """Home, the index page of each generated section, then the hand-written top-level pages."""
+    nav: list[Any] = [{"Home": "index.md"}]
+    sections = sorted(
+        {PurePosixPath(rel).parts[0] for rel in pages if len(PurePosixPath(rel).parts) == 2
+         and PurePosixPath(rel).name == "index.md"},
+        key=lambda s: (NAV_ORDER.index(s) if s in NAV_ORDER else len(NAV_ORDER), s),
+    )
+    for section in sections:
+        rel = f"{section}/index.md"
+        nav.append({_page_title(pages[rel]) or section.replace("-", " ").capitalize(): rel})
+    for path in sorted(docs.glob("*.md")):
+        if path.name != "index.md" and path.name not in pages:
+            nav.append(path.name)
+    return nav
+
+
+def _page_title(text: str) -> str:
+    title = _front_matter(text).get("title")
+    return title.strip() if isinstance(title, str) else ""
+
+
+def _front_matter(text: str) -> dict[str, Any]:
+    match = _FRONT_MATTER.match(text)
+    if not match or not match.group(1):
+        return {}
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        return {}  # MkDocs reports it when it reads the page
+    return data if isinstance(data, dict) else {}
+
+
+def _unsafe_page_path(rel: str) -> str:
+    """Why a generated page's path could not be written safely inside the docs dir, or ""."""
+    if not rel.endswith(".md"):
+        return "pages must be Markdown files (.md)"
+    if "\\" in rel or "\0" in rel:
+        return "backslashes and NUL are not allowed in page paths"
+    path = PurePosixPath(rel)
+    if path.is_absolute() or any(part in ("", ".", "..") for part in rel.split("/")):
+        return "page paths must be relative and must not contain '.' or '..' components"
+    if any(part.startswith(".") for part in path.parts):
+        return "hidden files are not published"
+    if path.parts[0] == "assets":
+        return "assets/ is reserved for the site's own files"
+    return ""
+
+
+def _load_mkdocs_yaml(text: str) -> Any:
+    # MkDocs' own loader knows its tags (!ENV, !relative, !!python/name:...).
+    from mkdocs.utils.yaml import get_yaml_loader
+
+    return yaml.load(text, Loader=get_yaml_loader())  # the project's own, trusted file
+
+
+def _yaml_position(exc: BaseException) -> tuple[int, int]:
+    mark = getattr(exc, "problem_mark", None)
+    return (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+
+
+def _display(path: Path, config: Config) -> str:
+    try:
+        return Path(path).resolve().relative_to(Path(config.root).resolve()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+@dataclass(frozen=True)
+class _Sources:
+    """Where each page of the site comes from, for diagnostics and edit links."""
+
+    display: dict[str, str] = field(default_factory=dict)  # docs path -> path shown to the user
+    edit_urls: dict[str, str] = field(default_factory=dict)  # docs path -> edit link
+
+
+def _page_sources(pages: Mapping[str, str], project_site_dir: Path, config: Config) -> _Sources:
+    display: dict[str, str] = {}
+    edit_urls: dict[str, str] = {}
+    for rel, text in pages.items():
+        meta = _front_matter(text)
+        source = meta.get("source")
+        display[rel] = source if isinstance(source, str) and source else f"<generated>/{rel}"
+        if isinstance(source, str) and source and config.repo_url and config.edit_uri:
+            edit_urls[rel] = edit_url(config.repo_url, config.edit_uri, source)
+    docs = Path(project_site_dir) / DOCS
+    if docs.is_dir():
+        for path in docs.rglob("*.md"):
+            display[path.relative_to(docs).as_posix()] = _display(path, config)
+    return _Sources(display, edit_urls)
+
+
+def edit_url(repo_url: str, edit_uri: str, source: str) -> str:
+    """`repo_url` + `edit_uri` + the object's path below the directory `edit_uri` names."""
+    base = repo_url if repo_url.endswith("/") else repo_url + "/"
+    prefix = edit_uri if edit_uri.endswith("/") else edit_uri + "/"
+    return urljoin(base, prefix.lstrip("/")) + "/".join(
+        part for part in PurePosixPath(source).parts if part not in ("/", "..", ".")
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Running MkDocs
+
+
+class _Collector(logging.Handler):
+    """Keeps MkDocs' warnings and errors instead of letting them reach the terminal."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextlib.contextmanager
+def _captured_mkdocs_logs() -> Iterator[_Collector]:
+    logger = logging.getLogger("mkdocs")
+    collector = _Collector()
+    saved = (logger.propagate, logger.level)
+    logger.addHandler(collector)
+    logger.propagate = False
+    if logger.level == logging.NOTSET or logger.level > logging.WARNING:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield collector
+    finally:
+        logger.removeHandler(collector)
+        logger.propagate, level = saved
+        logger.setLevel(level)
+
+
+@contextlib.contextmanager
+def _source_date_epoch() -> Iterator[None]:
+    # MkDocs stamps the sitemap with the build date; honour SOURCE_DATE_EPOCH, else a fixed date.
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    if saved is None:
+        os.environ["SOURCE_DATE_EPOCH"] = DEFAULT_SOURCE_DATE_EPOCH
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
+def run_mkdocs(config_file: Path, site_dir: Path, sources: _Sources | None = None) -> list[Diagnostic]:
+    """Build `config_file` strictly into `site_dir`; every warning becomes an error Diagnostic."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    sources = sources or _Sources()
+    failure: str = ""
+    with _captured_mkdocs_logs() as collector, _source_date_epoch():
+        try:
+            cfg = load_config(config_file=str(config_file), strict=True, site_dir=str(site_dir))
+            _set_edit_links(cfg, sources.edit_urls)
+            cfg.plugins.on_startup(command="build", dirty=False)
+            try:
+                build(cfg)
+            finally:
+                cfg.plugins.on_shutdown()
+        except MkDocsException as exc:
+            failure = str(exc)
+        except Exception as exc:  # a theme, plugin or extension failure is a build failure too
+            failure = f"{type(exc).__name__}: {exc}"
+    diagnostics = [_diagnostic(record, sources) for record in collector.records]
+    if failure and not (diagnostics and failure.startswith("Aborted with")):
+        diagnostics.append(error(_display_config(config_file), 0, 0, "site-build", _one_line(failure)))
+    return diagnostics
+
+
+def _display_config(config_file: Path) -> str:
+    return f"{config_file.parent.name}/{config_file.name}" if config_file.parent.name else config_file.name
+
+
+def _set_edit_links(cfg: Any, edit_urls: Mapping[str, str]) -> None:
+    """Give object pages an edit link to their source file, without a plugin in mkdocs.yml."""
+    if not edit_urls:
+        return
+    from mkdocs.plugins import BasePlugin
+
+    class _EditLinks(BasePlugin):
+        def on_page_markdown(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
+            url = edit_urls.get(page.file.src_uri)
+            if url:
+                page.edit_url = url
+            return markdown
+
+    cfg.plugins["tide/edit-links"] = _EditLinks()
+
+
+def _diagnostic(record: logging.LogRecord, sources: _Sources) -> Diagnostic:
+    message = _one_line(record.getMessage())
+    path = "site/mkdocs.yml"
+    match = _DOC_FILE.search(message)
+    if match:
+        path = sources.display.get(match.group(1), f"<generated>/{match.group(1)}")
+    code = "site-warning" if record.levelno < logging.ERROR else "site-error"
+    return error(path, 0, 0, code, message)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --------------------------------------------------------------------------------------------
+# Checking the output: object text must not have become script
+
+
+_URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "data", "poster",
+                             "background", "srcdoc", "ping", "cite"})
+_BAD_SCHEMES = ("javascript:", "vbscript:", "data:text/html", "data:application", "data:image/svg")
+_CONTENT_ONLY_BAD_TAGS = frozenset({"iframe", "frame", "frameset", "object", "embed", "base",
+                                    "form", "meta", "link", "style", "applet", "portal"})
+_SCRIPT_TYPES = ("", "text/javascript", "application/javascript", "module", "text/ecmascript")
+
+
+class _ScriptFinder(HTMLParser):
+    """Collects what could run in a page: scripts, event handlers, script URLs."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.scripts: list[tuple[str, str]] = []  # (src, inline text) of executable scripts
+        self.problems: list[str] = []
+        self._in_script: str | None = None
+        self._script_text: list[str] = []
+        self._article_depth = 0
+        self._depth_stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"<{tag}> has the event handler attribute {name}")
+            if name in _URL_ATTRIBUTES and value and _is_script_url(value):
+                self.problems.append(f"<{tag} {name}> points at a script URL {value[:40]!r}")
+        if tag == "meta" and values.get("http-equiv", "").lower() == "refresh" and \
+                _is_script_url(values.get("content", "").partition("url=")[2]):
+            self.problems.append("<meta http-equiv=refresh> points at a script URL")
+        if self._article_depth and tag in _CONTENT_ONLY_BAD_TAGS:
+            self.problems.append(f"<{tag}> inside the page content")
+        if tag == "article":
+            self._article_depth += 1
+        if tag == "script" and values.get("type", "").lower() in _SCRIPT_TYPES:
+            if self._article_depth:
+                self.problems.append("<script> inside the page content")
+            self._in_script = values.get("src", "")
+            self._script_text = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "article" and self._article_depth:
+            self._article_depth -= 1
+        if tag == "script" and self._in_script is not None:
+            self.scripts.append((self._in_script, "".join(self._script_text).strip()))
+            self._in_script = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script is not None:
+            self._script_text.append(data)
+
+
+def _is_script_url(value: str) -> bool:
+    # Browsers ignore ASCII whitespace and control characters inside the scheme.
+    squeezed = "".join(ch for ch in value if ord(ch) > 0x20).lower()
+    return squeezed.startswith(_BAD_SCHEMES)
+
+
+def _scan(path: Path) -> _ScriptFinder:
+    finder = _ScriptFinder()
+    finder.feed(path.read_text(encoding="utf-8", errors="replace"))
+    finder.close()
+    return finder
+
+
+def _output_of(rel: str, site_dir: Path) -> Path:
+    """The HTML file MkDocs writes for docs page `rel` (directory URLs or not)."""
+    stem = rel[: -len(".md")]
+    name = posixpath.basename(stem)
+    candidates = [site_dir / (stem + ".html")]
+    if name in ("index", "README"):
+        candidates.insert(0, site_dir / posixpath.dirname(stem) / "index.html")
+    else:
+        candidates.insert(0, site_dir / stem / "index.html")
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    return candidates[0]
+
+
+def check_site_safety(site_dir: Path, pages: Mapping[str, str], sources: _Sources | None = None
+                      ) -> list[Diagnostic]:
+    """Errors for every generated page whose HTML could run script the theme did not put there.
+
+    The theme's own scripts are learnt from the 404 page, which no object text reaches: any
+    other executable script, any event-handler attribute and any javascript:/vbscript: URL in a
+    generated page comes from object text and fails the build.
+    """
+    sources = sources or _Sources()
+    reference = site_dir / "404.html"
+    theme_scripts: set[tuple[str, str]] = set()
+    if reference.is_file():
+        ref = _scan(reference)
+        theme_scripts = {_script_key(reference, site_dir, src, text) for src, text in ref.scripts}
+    diagnostics: list[Diagnostic] = []
+    for rel in sorted(pages):
+        out = _output_of(rel, site_dir)
+        if not out.is_file():
+            continue  # MkDocs would have warned; nothing to check
+        found = _scan(out)
+        problems = list(found.problems)
+        for src, text in found.scripts:
+            if _script_key(out, site_dir, src, text) not in theme_scripts:
+                problems.append(f"a script the theme does not load ({src or text[:40]!r})")
+        where = sources.display.get(rel, f"<generated>/{rel}")
+        for problem in dict.fromkeys(problems):
+            diagnostics.append(error(where, 0, 0, "site-unsafe-html",
+                                     f"page {rel} could run script: {problem}"))
+    return diagnostics
+
+
+# The theme's inline bootstrap script embeds the page's path to the site root; compare it without.
+_ROOT_LITERAL = re.compile(r'new URL\("[./]*",location\)')
+
+
+def _script_key(page: Path, site_dir: Path, src: str, text: str) -> tuple[str, str]:
+    if src:
+        return (_script_target(page, site_dir, src), "")
+    return ("", _ROOT_LITERAL.sub('new URL(ROOT,location)', text))
+
+
+def _script_target(page: Path, site_dir: Path, src: str) -> str:
+    """A script's src as a path from the site root, so pages at any depth compare equal."""
+    if not src:
+        return ""
+    parts = urlsplit(src)
+    if parts.scheme or parts.netloc:
+        return src  # absolute: compared as written
+    page_url = "/" + page.relative_to(site_dir).as_posix()
+    return posixpath.normpath(urljoin(page_url, parts.path))
+
+
+# --------------------------------------------------------------------------------------------
+# Moving results into place
+
+
+def _replace_dir(src: Path, dest: Path) -> None:
+    """Put directory `src` at `dest`, replacing what was there with two renames."""
+    if dest.exists() or dest.is_symlink():
+        old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
+        if old.exists():
+            shutil.rmtree(old)
+        dest.rename(old)
+        src.rename(dest)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        src.rename(dest)
+
+
+def sync_tree(src: Path, dest: Path) -> None:
+    """Make `dest` a copy of `src`, rewriting only changed files.
+
+    Done in place (not by swapping directories) so that a running `mkdocs serve` watching
+    `dest` sees edits and reloads, instead of losing the directory it watches.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    wanted: set[Path] = set()
+    for path in sorted(src.rglob("*")):
+        rel = path.relative_to(src)
+        wanted.add(rel)
+        target = dest / rel
+        if path.is_dir():
+            if target.exists() and not target.is_dir():
+                target.unlink()
+            target.mkdir(exist_ok=True)
+        elif not (target.is_file() and filecmp.cmp(path, target, shallow=False)):
+            if target.is_dir():
+                shutil.rmtree(target)
+            shutil.copy2(path, target)
+    for path in sorted(dest.rglob("*"), reverse=True):
+        if path.relative_to(dest) not in wanted:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()

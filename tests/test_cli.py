@@ -1,0 +1,98 @@
+"""The command line contract: exit codes, output formats, summary, and robustness."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tide.cli import main
+
+INVALID = Path("tests/cases/invalid")
+
+
+def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tide", *args], capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def test_corpus_validates_clean(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(corpus)]) == 0
+    out, err = capsys.readouterr()
+    # ATT&CK v19 revoked some techniques the corpus still cites: warnings, never errors.
+    assert all(line.endswith("[revoked-technique]") for line in out.splitlines())
+    assert "226 files: 0 errors," in err and "ATT&CK enterprise-attack 19.0" in err
+
+
+def test_objects_validate_with_only_the_seed_revocation_warning(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate"]) == 0
+    out, _ = capsys.readouterr()
+    assert "T1562.008" in out and "T1685.002" in out and "warning" in out
+    assert main(["validate", "--strict"]) == 1
+
+
+def test_every_invalid_case_fails_in_one_bounded_run_without_traceback() -> None:
+    proc = run("validate", str(INVALID), timeout=60)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr + proc.stdout
+    reported = {line.split(":")[0] for line in proc.stdout.splitlines()}
+    cases = {str(p) for p in INVALID.glob("*.yaml")}
+    assert cases - reported == set(), "every invalid case must produce a diagnostic"
+
+
+def test_json_format(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--format", "json", str(INVALID / "vocabulary-misspelt.yaml")]) == 1
+    out, _ = capsys.readouterr()
+    assert json.loads(out) == [{
+        "path": "tests/cases/invalid/vocabulary-misspelt.yaml", "line": 2, "column": 14,
+        "severity": "error", "code": "unknown-value",
+        "message": "criticality: unknown criticality value 'Hihg', did you mean 'High'?"}]
+
+
+def test_github_format(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--format", "github", str(INVALID / "duplicate-key.yaml")]) == 1
+    out, _ = capsys.readouterr()
+    assert out.strip() == ("::error file=tests/cases/invalid/duplicate-key.yaml,line=3,col=1,"
+                           "title=duplicate-key::duplicate key 'criticality' (first defined at line 2)")
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "no/such/dir"]) == 2
+    assert "no such file or directory: no/such/dir" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["validate", "--format", "xml"])
+    assert exc.value.code == 2
+    assert main([]) == 2
+
+
+def test_unreadable_attack_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "attack.json.gz"
+    broken.write_bytes(b"not gzip")
+    assert main(["validate", "--attack", str(broken)]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_new_writes_a_valid_vector_and_refuses_to_overwrite(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "Kerberoasting of service accounts", "--dir", str(tmp_path)]) == 0
+    path = tmp_path / "kerberoasting-of-service-accounts.yaml"
+    assert capsys.readouterr().out.strip() == str(path)
+    assert main(["validate", str(path)]) == 0
+    assert "0 errors, 0 warnings" in capsys.readouterr().err
+    assert main(["new", "Kerberoasting of service accounts", "--dir", str(tmp_path)]) == 2
+
+
+def test_new_escapes_names_that_are_yaml_syntax(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", 'Quote " and # colon: [x]', "--dir", str(tmp_path)]) == 0
+    path = Path(capsys.readouterr().out.strip())
+    assert path.parent == tmp_path
+    assert main(["validate", str(path)]) == 0
+
+
+def test_python_dash_m_and_help() -> None:
+    proc = run("--help")
+    assert proc.returncode == 0 and "validate" in proc.stdout and "build" in proc.stdout
+    assert run("--version").stdout.startswith("tide ")

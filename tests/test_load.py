@@ -1,0 +1,99 @@
+"""Loader unit tests: positions, JSON forms, encodings and the limits that keep it safe."""
+
+from __future__ import annotations
+
+import resource
+import time
+
+from tide.load import MAX_BYTES, load_bytes
+
+
+def load(text: str | bytes):  # type: ignore[no-untyped-def]
+    return load_bytes(text.encode() if isinstance(text, str) else text, "x.yaml")
+
+
+def test_positions_of_values_keys_and_list_items() -> None:
+    doc, problems = load("a: 1\nthreat:\n  leverage:\n    - Spoofing\n    - Tampering\n")
+    assert problems == [] and doc is not None
+    assert doc.position(("threat", "leverage", 1)) == (5, 7)
+    assert doc.key_position(("threat", "leverage")) == (3, 3)
+    assert doc.position(("a",)) == (1, 4)
+    # a path that does not exist falls back to its nearest existing ancestor
+    assert doc.position(("threat", "leverage", 7)) == (4, 5)
+    assert doc.position(("threat", "missing")) == doc.position(("threat",))
+
+
+def test_json_forms_dates_and_integer_keys() -> None:
+    doc, _ = load("created: 2024-10-31\nrefs:\n  1: https://a\n  2: https://b\nflag: yes\nn: 0x10\n")
+    assert doc is not None
+    assert doc.data == {"created": "2024-10-31", "refs": {"1": "https://a", "2": "https://b"},
+                        "flag": True, "n": 16}
+    assert doc.key_position(("refs", "2")) == (4, 3)
+
+
+def test_impossible_date_is_kept_as_text_for_validation() -> None:
+    doc, problems = load("created: 2024-13-45\n")
+    assert problems == [] and doc is not None and doc.data["created"] == "2024-13-45"
+
+
+def test_bom_and_crlf_are_accepted_and_text_is_normalised() -> None:
+    doc, problems = load(b"\xef\xbb\xbfname: x\r\nother: y\r\n")
+    assert problems == [] and doc is not None
+    assert doc.data == {"name": "x", "other": "y"} and "\r" not in doc.text
+    assert doc.position(("other",)) == (2, 8)
+
+
+def test_integer_and_string_keys_that_collide_are_duplicates() -> None:
+    _, problems = load("refs:\n  1: https://a\n  '1': https://b\n")
+    assert [(p.line, p.column, p.code) for p in problems] == [(3, 3, "duplicate-key")]
+
+
+def test_every_duplicate_key_is_reported() -> None:
+    _, problems = load("a: 1\nb: 2\na: 3\nc:\n  d: 1\n  d: 2\n")
+    assert [(p.line, p.code) for p in problems] == [(3, "duplicate-key"), (6, "duplicate-key")]
+
+
+def test_alias_bomb_is_refused_quickly_in_bounded_memory() -> None:
+    layers = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 30):  # 10**30 strings if expanded
+        prev, name = f"l{i - 1}" if i > 1 else "a", f"l{i}"
+        layers.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 10) + "]")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.monotonic()
+    doc, problems = load("\n".join(layers) + "\n")
+    assert doc is None and problems[0].code == "yaml-alias" and problems[0].line == 2
+    assert time.monotonic() - start < 5
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100_000  # KiB
+
+
+def test_merge_keys_are_refused() -> None:
+    _, problems = load("base: &b {x: 1}\nother:\n  <<: *b\n")
+    assert {p.code for p in problems} == {"yaml-alias"}
+
+
+def test_oversized_file_is_refused_before_parsing() -> None:
+    from pathlib import Path
+    from tempfile import TemporaryDirectory
+
+    from tide.load import load_file
+
+    with TemporaryDirectory() as tmp:
+        big = Path(tmp) / "big.yaml"
+        big.write_bytes(b"a: '" + b"x" * (MAX_BYTES + 10) + b"'\n")
+        doc, problems = load_file(big, "big.yaml")
+    assert doc is None and problems[0].code == "file-too-large"
+
+
+def test_complex_keys_and_unknown_tags_are_errors() -> None:
+    _, problems = load("? [a, b]\n: 1\nx: !custom 3\n")
+    assert [(p.line, p.code) for p in problems] == [(1, "yaml-key"), (3, "yaml-tag")]
+
+
+def test_nul_byte_is_an_encoding_error_at_its_position() -> None:
+    _, problems = load(b"a: 1\nb: x\x00y\n")
+    assert [(p.line, p.column, p.code) for p in problems] == [(2, 5, "encoding")]
+
+
+def test_control_characters_are_a_syntax_error_not_a_crash() -> None:
+    _, problems = load("a: 1\nb: x\x07y\n")
+    assert problems and problems[0].code == "yaml-syntax" and problems[0].line == 2

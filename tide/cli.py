@@ -1,0 +1,173 @@
+"""Command line: `tide validate`, `tide build`, `tide new`, `tide export`, `tide attack`.
+
+Only this module prints and chooses exit codes: 0 clean (or warnings only), 1 content errors
+(or warnings with --strict), 2 usage or configuration errors. Stage modules are imported inside
+the commands so that `tide --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tide import __version__
+
+if TYPE_CHECKING:
+    from tide.build import Result
+    from tide.config import Config
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+Command = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        code: int = args.run(args)
+        return code
+    except KeyboardInterrupt:
+        print("tide: interrupted", file=sys.stderr)
+        return 130
+    except _UsageError as exc:
+        print(f"tide: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tide", description="Compile and publish OpenTide threat vectors.")
+    parser.add_argument("--version", action="version", version=f"tide {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                        help="files or directories of threat vectors (default: objects/)")
+    common.add_argument("--attack", type=Path, metavar="FILE", help="ATT&CK data file to use")
+    common.add_argument("--format", choices=("text", "json", "github"), default="text",
+                        help="how to print diagnostics (default: text)")
+    common.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1)")
+
+    p = sub.add_parser("validate", parents=[common], help="check threat vectors and report every fault")
+    p.set_defaults(run=_validate)
+
+    p = sub.add_parser("build", parents=[common], help="validate, then write Markdown, site, MISP feed, layer, index")
+    p.add_argument("--out", type=Path, default=Path("build"), help="output directory (default: build/)")
+    p.add_argument("--no-site", action="store_true", help="skip the HTML site")
+    p.add_argument("--templates", type=Path, help="Jinja2 templates directory (default: templates/)")
+    p.set_defaults(run=_build)
+
+    p = sub.add_parser("new", help="write a new, valid threat vector to fill in")
+    p.add_argument("name", help="the threat vector's name")
+    p.add_argument("--dir", type=Path, default=Path("objects/threat-vectors"), help="where to write it")
+    p.set_defaults(run=_new)
+
+    p = sub.add_parser("export", help="write one export alone")
+    export = p.add_subparsers(dest="export", metavar="KIND", required=True)
+    m = export.add_parser("misp", parents=[common], help="the MISP feed")
+    m.add_argument("--out", type=Path, required=True, help="feed directory")
+    m.set_defaults(run=_export_misp)
+
+    from tide.attack import cli as attack_cli
+
+    attack_cli.add_parser(sub)
+    return parser
+
+
+def _config() -> Config:
+    from tide.config import ConfigError, load_config
+
+    try:
+        return load_config(Path.cwd())
+    except ConfigError as exc:
+        raise _UsageError(str(exc)) from exc
+
+
+def _paths(args: argparse.Namespace) -> list[Path]:
+    paths: list[Path] = args.paths or [Path("objects")]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise _UsageError(f"no such file or directory: {', '.join(missing)}")
+    return paths
+
+
+def _report(result: Result, args: argparse.Namespace, action: str) -> int:
+    from tide.diagnostics import format_diagnostics
+
+    if result.diagnostics:
+        print(format_diagnostics(result.diagnostics, args.format))
+    attack = f"; ATT&CK {result.attack.domain} {result.attack.version}" if result.attack else ""
+    files = f"{result.files} file{'s' * (result.files != 1)}"
+    print(f"{action} {files}: {result.errors} error{'s' * (result.errors != 1)}, "
+          f"{result.warnings} warning{'s' * (result.warnings != 1)}{attack}", file=sys.stderr)
+    failed = result.errors > 0 or (args.strict and result.warnings > 0)
+    return EXIT_ERRORS if failed else EXIT_OK
+
+
+def _setup_errors_are_usage(func: Command) -> Command:
+    """Unreadable ATT&CK data or an unwritable output is a set-up error (exit 2), not content."""
+    def run(args: argparse.Namespace) -> int:
+        from tide.attack import AttackDataError
+        from tide.output import OutputError
+
+        try:
+            code: int = func(args)
+            return code
+        except (AttackDataError, OutputError) as exc:
+            raise _UsageError(str(exc)) from exc
+    return run
+
+
+@_setup_errors_are_usage
+def _validate(args: argparse.Namespace) -> int:
+    from tide.build import check
+
+    return _report(check(_paths(args), _config(), args.attack), args, "validated")
+
+
+@_setup_errors_are_usage
+def _build(args: argparse.Namespace) -> int:
+    from tide.build import build
+
+    result = build(_paths(args), args.out, _config(), site=not args.no_site, attack_file=args.attack,
+                   templates=args.templates)
+    code = _report(result, args, "built" if result.catalogue else "validated")
+    if result.errors:
+        print(f"tide: nothing written; {args.out} is unchanged", file=sys.stderr)
+    return code
+
+
+@_setup_errors_are_usage
+def _export_misp(args: argparse.Namespace) -> int:
+    from tide.build import check
+    from tide.misp import export_misp, read_previous_feed
+    from tide.output import Staging
+
+    config = _config()
+    result = check(_paths(args), config, args.attack, enrich=True)
+    if result.catalogue is not None:
+        files = export_misp(result.catalogue, config, read_previous_feed(args.out))
+        with Staging(args.out) as stage:
+            stage.write_all(files)
+            stage.commit()
+    return _report(result, args, "exported" if result.catalogue else "validated")
+
+
+def _new(args: argparse.Namespace) -> int:
+    from tide.new import write_new
+
+    try:
+        path = write_new(args.name, args.dir)
+    except (FileExistsError, ValueError) as exc:
+        raise _UsageError(str(exc)) from exc
+    print(path)
+    return EXIT_OK

@@ -37,10 +37,11 @@ def event_tags(vector: Vector) -> list[str]:
     if not vector.tlp.misp_tag:
         tags.insert(0, f"tlp:{vector.tlp.name.strip().lower()}")
     for ref in vector.techniques:
-        # A revoked or deprecated technique is tagged as what ATT&CK replaced it with.
-        technique = ref.replacement or ref.technique
-        if technique is not None and technique.galaxy_value:
-            tags.append(galaxy_tag("mitre-attack-pattern", technique.galaxy_value))
+        # MISP's galaxy keeps revoked techniques (with a revoked-by relation): tag the one cited,
+        # and what ATT&CK replaced it with so that searches by the current technique find it too.
+        for technique in (ref.technique, ref.replacement):
+            if technique is not None and technique.galaxy_value:
+                tags.append(galaxy_tag("mitre-attack-pattern", technique.galaxy_value))
     tags += [actor.misp_tag for actor in vector.actors if actor.stage == "misp"]
     return list(dict.fromkeys(tag for tag in tags if valid_tag(tag)))
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from test_misp_vectors import ATTACK, catalogue, rich_vector, seed_vector
 
+from tide.model import TechniqueRef
 from tide.navigator import attack_major, navigator_layer
 
 GOLDEN = Path(__file__).parent / "golden" / "navigator" / "attack-navigator.json"
@@ -42,6 +43,14 @@ def test_empty_catalogue_has_a_valid_gradient() -> None:
     assert layer["gradient"]["maxValue"] > layer["gradient"]["minValue"]
 
 
+def test_retired_technique_without_replacement_is_left_out() -> None:
+    seed = seed_vector()
+    gone = dataclasses.replace(seed.techniques[0].technique, deprecated=True)
+    layer = json.loads(navigator_layer(catalogue(dataclasses.replace(seed, techniques=(
+        TechniqueRef("T1562.008", gone),)))))
+    assert layer["techniques"] == []
+
+
 def test_one_citation_per_vector() -> None:
     seed = seed_vector()
     twice = dataclasses.replace(seed, techniques=seed.techniques * 2)
@@ -57,3 +66,23 @@ def test_layer_is_deterministic_and_matches_golden() -> None:
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
         GOLDEN.write_bytes(data)
     assert data == GOLDEN.read_bytes(), "refresh with TIDE_REFRESH_GOLDEN=1 if the change is wanted"
+
+
+def test_corpus_layer() -> None:
+    """The layer of the 226 ShareTide vectors with the shipped ATT&CK data."""
+    from test_misp_corpus import _corpus, compile_dir
+
+    from tide.navigator import cited
+
+    cat = compile_dir(_corpus())
+    layer = json.loads(navigator_layer(cat))
+    assert layer["versions"]["attack"] == cat.attack.version.split(".")[0]
+    by_id = {t["techniqueID"]: t for t in layer["techniques"]}
+    expected: dict[str, set[str]] = {}
+    for vector in cat.vectors:
+        for technique in cited(vector):
+            assert not (technique.revoked or technique.deprecated)
+            expected.setdefault(technique.id, set()).add(vector.name)
+    assert {tid: t["score"] for tid, t in by_id.items()} == {tid: len(n) for tid, n in expected.items()}
+    assert all(set(t["comment"].split("\n")) == expected[tid] for tid, t in by_id.items())
+    assert layer["gradient"]["maxValue"] == max(t["score"] for t in layer["techniques"])

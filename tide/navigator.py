@@ -13,12 +13,12 @@ LAYER_NAME = "OpenTide threat vectors"
 
 
 def cited(vector: Vector) -> list[Technique]:
-    """The techniques a vector cites as the ATT&CK data knows them: a revoked or deprecated one as
-    its replacement (the Navigator no longer shows the old id), an unknown id not at all."""
+    """The techniques a vector cites as the Navigator shows them: a revoked or deprecated one as its
+    replacement, and not at all when it has none (the Navigator hides it), nor an unknown id."""
     found: dict[str, Technique] = {}
     for ref in vector.techniques:
         technique = ref.replacement or ref.technique
-        if technique is not None:
+        if technique is not None and not (technique.revoked or technique.deprecated):
             found.setdefault(technique.id, technique)
     return list(found.values())
 

@@ -118,6 +118,11 @@ def _carry_deleted(event: Json, previous: Json) -> None:
 
 
 def _append_gone(now: list[Json], before: list[Json]) -> None:
+    """Add what `before` had and `now` lacks, as deleted; say so explicitly when one comes back."""
+    deleted = {str(old.get("uuid")) for old in before if old.get("deleted")}
+    for element in now:
+        if str(element.get("uuid")) in deleted:
+            element.setdefault("deleted", False)
     present = {str(element.get("uuid")) for element in now}
     for old in before:
         if str(old.get("uuid")) not in present:

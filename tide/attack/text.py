@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-# A citation marker, allowing one level of parentheses inside the source name, with the blanks before it.
-_CITATION = re.compile(r"[ \t]*\(Citation:[^()]*(?:\([^()]*\)[^()]*)*\)")
+# A run of citation markers (a source name may hold one level of parentheses) and the blanks around it.
+_CITATION = re.compile(r"[ \t]*(?:\(Citation:[^()]*(?:\([^()]*\)[^()]*)*\)[ \t]*)+")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)\s]*\)")
 _FORMAT_TAG = re.compile(r"</?(?:code|b|i|em|strong|br|sup|sub|p)\s*/?>", re.IGNORECASE)
 _EMPHASIS = re.compile(r"\*\*|__|`")
@@ -24,10 +24,18 @@ _ABBREVIATIONS = frozenset(
 _SUMMARY_LIMIT = 300
 
 
+def _drop_citation(match: re.Match[str]) -> str:
+    # Keep one blank where the marker separated two words or a sentence from the next one.
+    text, start, end = match.string, match.start(), match.end()
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    return " " if before and not before.isspace() and (after.isalnum() or after in "[`*<\"'(") else ""
+
+
 def clean_description(text: str) -> str:
     """The description as Markdown without citation markers, trailing blanks or CRs."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CITATION.sub("", text)
+    text = _CITATION.sub(_drop_citation, text)
     lines = [line.rstrip() for line in text.split("\n")]
     text = "\n".join(lines).strip("\n")
     # Collapse the runs of blank lines that removed citations can leave behind.
@@ -36,7 +44,7 @@ def clean_description(text: str) -> str:
 
 def plain_text(markdown: str) -> str:
     """Markdown reduced to one line of plain text: links become their label, formatting goes."""
-    text = _CITATION.sub("", markdown)
+    text = _CITATION.sub(_drop_citation, markdown)
     text = _LINK.sub(r"\1", text)
     text = _FORMAT_TAG.sub("", text)
     text = _EMPHASIS.sub("", text)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from tide.diagnostics import Diagnostic, error
@@ -47,19 +48,21 @@ class Document:
     path: str
     text: str
     data: Any
-    positions: dict[PathKey, Position] = field(repr=False)
-    key_positions: dict[PathKey, Position] = field(repr=False)
+    positions: dict[PathKey, Mark] = field(repr=False)
+    key_positions: dict[PathKey, Mark] = field(repr=False)
 
     def position(self, path: Iterable[str | int]) -> Position:
         """Position of the value at `path`, or of its nearest ancestor that exists."""
         key = tuple(path)
         while key not in self.positions and key:
             key = key[:-1]
-        return self.positions.get(key, (1, 1))
+        mark = self.positions.get(key)
+        return (mark.line + 1, mark.column + 1) if mark else (1, 1)
 
     def key_position(self, path: Iterable[str | int]) -> Position:
         key = tuple(path)
-        return self.key_positions.get(key) or self.position(key)
+        mark = self.key_positions.get(key)
+        return (mark.line + 1, mark.column + 1) if mark else self.position(key)
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Diagnostic]]:
@@ -181,8 +184,8 @@ class _Builder:
     def __init__(self, name: str, text: str) -> None:
         self.name = name
         self.text = text
-        self.positions: dict[PathKey, Position] = {}
-        self.key_positions: dict[PathKey, Position] = {}
+        self.positions: dict[PathKey, Mark] = {}
+        self.key_positions: dict[PathKey, Mark] = {}
         self.problems: list[Diagnostic] = []
         self.seen: set[int] = set()
         self.aliased = False
@@ -191,40 +194,44 @@ class _Builder:
         self.problems.append(error(self.name, node.start_mark.line + 1, node.start_mark.column + 1, code, message))
 
     def build(self, node: Node, path: PathKey, depth: int) -> Any:
+        # The hot loop of every run: marks are stored as they are and turned into (line, column)
+        # only when a diagnostic needs one; plain text, the bulk of a vector, returns at once.
         if id(node) in self.seen:  # the composer hands out the anchored node again for an alias
             self.aliased = True
             return None
         self.seen.add(id(node))
-        self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        self.positions[path] = node.start_mark
+        if type(node) is ScalarNode:
+            return node.value if node.tag == _STR else self.scalar(node)
         if depth > MAX_DEPTH:
             self.fail(node, "yaml-nesting", f"nesting deeper than {MAX_DEPTH} levels")
             return None
-        if isinstance(node, ScalarNode):
-            return self.scalar(node)
-        if isinstance(node, SequenceNode) and node.tag == _SEQ:
+        if type(node) is SequenceNode and node.tag == _SEQ:
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        if isinstance(node, MappingNode) and node.tag == _MAP:
+        if type(node) is MappingNode and node.tag == _MAP:
             return self.mapping(node, path, depth)
         self.fail(node, "yaml-tag", f"unsupported YAML tag {_short_tag(node.tag)}")
         return None
 
     def mapping(self, node: MappingNode, path: PathKey, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        key_positions = self.key_positions
         for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode):
+            if type(key_node) is not ScalarNode:
                 self.fail(key_node, "yaml-key", "mapping keys must be plain values")
                 continue
             if key_node.tag == "tag:yaml.org,2002:merge":
                 self.fail(key_node, "yaml-alias", "merge keys (<<) are not allowed")
                 continue
-            key = self.key(key_node)
+            key = key_node.value if key_node.tag == _STR else self.key(key_node)
             if key in out:
-                first = self.key_positions[(*path, key)]
+                first = key_positions[(*path, key)]
                 self.fail(key_node, "duplicate-key",
-                          f"duplicate key '{key}' (first defined at line {first[0]})")
+                          f"duplicate key '{key}' (first defined at line {first.line + 1})")
                 continue
-            self.key_positions[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            out[key] = self.build(value_node, (*path, key), depth + 1)
+            key_path = (*path, key)
+            key_positions[key_path] = key_node.start_mark
+            out[key] = self.build(value_node, key_path, depth + 1)
         return out
 
     def key(self, node: ScalarNode) -> str:

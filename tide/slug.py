@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 MAX_SLUG = 80
@@ -11,7 +10,11 @@ MAX_SLUG = 80
 
 def slugify(text: str, fallback: str = "object") -> str:
     """Lower-case ASCII words joined by '-': no dots, slashes or anything a path could abuse."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    if not text.isascii():
+        import unicodedata  # 15 ms to import: only for names that need it
+
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    ascii_text = text
     slug = _NOT_WORD.sub("-", ascii_text.lower()).strip("-")
     slug = slug[:MAX_SLUG].rstrip("-")
     return slug or fallback

@@ -7,7 +7,6 @@ by `python -m tide.vocabularies SOURCE_DIR`; see tide/data/vocabularies/README.m
 
 from __future__ import annotations
 
-import difflib
 import gzip
 import json
 import re
@@ -70,6 +69,8 @@ def relation_name(entry: VocabEntry) -> str:
 
 def suggest(value: str, choices: list[str]) -> str:
     """A ", did you mean 'X'?" suffix when one choice is close to the value, else ""."""
+    import difflib  # 30 ms to import: only on the error path
+
     lowered = {c.lower(): c for c in choices}
     if value.lower().strip() in lowered:
         return f", did you mean '{lowered[value.lower().strip()]}'?"

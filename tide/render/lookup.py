@@ -1,0 +1,106 @@
+"""Cross references of a catalogue, computed once: which vectors cite a technique, an actor or a
+vocabulary entry, which vectors chain to a vector, and the page slug of each of them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from tide.model import Actor, Catalogue, Chain, Technique, Vector, VocabEntry
+from tide.slug import slugify
+
+# Vocabulary fields that also get one page per entry used, by directory (issue: platform, domain,
+# target pages); the other fields are reached through their vocabulary page.
+ENTRY_PAGE_FIELDS = ("platforms", "domains", "targets")
+K = TypeVar("K")
+
+
+def vector_entries(vector: Vector) -> tuple[VocabEntry, ...]:
+    """Every vocabulary value of a vector, in page order."""
+    head = (vector.criticality, vector.tlp, *((vector.classification,) if vector.classification else ()))
+    return (*head, *vector.killchain, *vector.domains, *vector.targets, *vector.platforms, vector.severity,
+            *vector.leverage, *vector.impact, vector.viability, *(c.relation_entry for c in vector.chaining))
+
+
+def actor_key(actor: Actor) -> tuple[str, str]:
+    return actor.stage, actor.id
+
+
+@dataclass
+class Citation:
+    """A vector citing a technique, directly or through a revoked/deprecated id."""
+
+    vector: Vector
+    cited_as: str  # the id the vector wrote
+
+
+@dataclass
+class Lookup:
+    catalogue: Catalogue
+    vectors: dict[str, Vector] = field(default_factory=dict)  # by uuid
+    techniques: dict[str, Technique] = field(default_factory=dict)  # every technique with a page
+    citations: dict[str, list[Citation]] = field(default_factory=lambda: defaultdict(list))
+    technique_slugs: dict[str, str] = field(default_factory=dict)
+    actors: dict[tuple[str, str], Actor] = field(default_factory=dict)
+    actor_vectors: dict[tuple[str, str], list[tuple[Vector, Actor]]] = field(
+        default_factory=lambda: defaultdict(list))
+    actor_slugs: dict[tuple[str, str], str] = field(default_factory=dict)
+    entries: dict[tuple[str, str], VocabEntry] = field(default_factory=dict)  # every value used
+    entry_vectors: dict[tuple[str, str], list[Vector]] = field(default_factory=lambda: defaultdict(list))
+    entry_slugs: dict[tuple[str, str], str] = field(default_factory=dict)
+    inbound: dict[str, list[tuple[Vector, Chain]]] = field(default_factory=lambda: defaultdict(list))
+
+    def entry_slug(self, entry: VocabEntry) -> str | None:
+        return self.entry_slugs.get((entry.vocabulary, entry.name))
+
+
+def build_lookup(catalogue: Catalogue) -> Lookup:
+    look = Lookup(catalogue)
+    for vector in catalogue.vectors:
+        look.vectors[vector.uuid] = vector
+        for ref in vector.techniques:
+            for technique in (ref.technique, ref.replacement):
+                if technique is not None:
+                    look.techniques[technique.id] = technique
+            for technique in dict.fromkeys(t for t in (ref.technique, ref.replacement) if t is not None):
+                look.citations[technique.id].append(Citation(vector, ref.id))
+        for actor in vector.actors:
+            look.actors.setdefault(actor_key(actor), actor)
+            look.actor_vectors[actor_key(actor)].append((vector, actor))
+        for entry in dict.fromkeys(vector_entries(vector)):
+            look.entries.setdefault((entry.vocabulary, entry.name), entry)
+            look.entry_vectors[(entry.vocabulary, entry.name)].append(vector)
+        for chain in vector.chaining:
+            look.inbound[chain.target_uuid].append((vector, chain))
+    look.technique_slugs = {tid: slugify(tid) for tid in look.techniques}
+    look.actor_slugs = _unique({key: _actor_stem(actor) for key, actor in look.actors.items()})
+    for name in ENTRY_PAGE_FIELDS:
+        vocabulary = catalogue.vocabularies.get(name)
+        entries = vocabulary.entries if vocabulary else ()
+        stems = {(name, e.name): slugify(e.name, fallback=slugify(e.id)) for e in entries}
+        stems.update({key: slugify(key[1]) for key in look.entry_vectors if key[0] == name and key not in stems})
+        look.entry_slugs.update(_unique(stems))
+    return look
+
+
+def _actor_stem(actor: Actor) -> str:
+    # ATT&CK groups by id ("g0087-apt39"); MISP clusters by name and the start of their uuid, as
+    # the same name exists in both sources.
+    if actor.stage == "att&ck":
+        return slugify(f"{actor.id} {actor.name}")
+    return slugify(f"{actor.name} {actor.id[:8]}")
+
+
+def _unique(stems: dict[K, str]) -> dict[K, str]:
+    """Slugs made unique deterministically: on a clash, later keys (sorted) get a counter."""
+    used: set[str] = set()
+    out: dict[K, str] = {}
+    for key in sorted(stems, key=lambda k: (stems[k], str(k))):
+        slug, count = stems[key], 1
+        while slug in used:
+            count += 1
+            slug = f"{stems[key]}-{count}"
+        used.add(slug)
+        out[key] = slug
+    return out

@@ -1,0 +1,183 @@
+"""The one table of page kinds, and the one loop that renders them all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import jinja2
+import yaml
+
+from tide.model import Catalogue, Vector
+from tide.render.links import check_path, page_uuid
+from tide.render.lookup import ENTRY_PAGE_FIELDS, build_lookup
+from tide.render.tags import vector_tags
+from tide.render.views import Views
+from tide.slug import slugify
+
+FLAVOURS = ("portable", "mkdocs")
+
+
+@dataclass(frozen=True)
+class Page:
+    slug: str  # "" for a kind with a single page
+    title: str  # plain text, for the front matter
+    uuid: str  # "" means: a stable uuid5 of the page path
+    tags: tuple[str, ...]
+    view: Callable[[str], dict[str, Any]]  # the page path -> what the template prints
+
+
+@dataclass(frozen=True)
+class PageKind:
+    kind: str
+    path: str  # output path, with `{slug}` for kinds with one page per item
+    template: str
+    pages: Callable[[Views], Iterable[Page]]
+
+
+T = TypeVar("T")
+
+
+def _bind(method: Callable[[str, T], dict[str, Any]], item: T) -> Callable[[str], dict[str, Any]]:
+    def view(here: str) -> dict[str, Any]:
+        return method(here, item)
+    return view
+
+
+def _one(title: str, view: Callable[[Views, str], dict[str, Any]]) -> Callable[[Views], Iterable[Page]]:
+    return lambda views: [Page("", title, "", (), lambda here: view(views, here))]
+
+
+def _vectors(views: Views) -> Iterable[Page]:
+    for vector in views.look.catalogue.vectors:
+        yield Page(vector.slug, vector.name, vector.uuid, tuple(t.name for t in vector_tags(vector)),
+                   _bind(views.vector_view, vector))
+
+
+def _techniques(views: Views) -> Iterable[Page]:
+    for tid, technique in sorted(views.look.techniques.items()):
+        yield Page(views.look.technique_slugs[tid], f"{tid} {technique.full_name or technique.name}", "", (),
+                   _bind(views.technique_view, technique))
+
+
+def _actors(views: Views) -> Iterable[Page]:
+    for key, actor in sorted(views.look.actors.items()):
+        yield Page(views.look.actor_slugs[key], actor.name, "", (), _bind(views.actor_view, actor))
+
+
+def _entries(field: str) -> Callable[[Views], Iterable[Page]]:
+    def pages(views: Views) -> Iterable[Page]:
+        for entry in _used(views, field):
+            slug = views.look.entry_slug(entry)
+            assert slug is not None
+            yield Page(slug, entry.name, "", (), _bind(views.entry_view, entry))
+    return pages
+
+
+def _entry_index(field: str) -> Callable[[Views], Iterable[Page]]:
+    return _one(views_title(field), lambda views, here: views.entries_view(here, field, _used(views, field)))
+
+
+def _used(views: Views, field: str) -> list[Any]:
+    return sorted((e for (f, _), e in views.look.entries.items() if f == field), key=lambda e: (e.name.lower(), e.name))
+
+
+def views_title(field: str) -> str:
+    return {"platforms": "Platforms", "domains": "Domains", "targets": "Targets"}.get(field, field.title())
+
+
+def _vocabularies(views: Views) -> Iterable[Page]:
+    for name, vocabulary in sorted(views.vocabularies.items()):
+        yield Page(slugify(name), vocabulary.title or vocabulary.name, "", (),
+                   _bind(views.vocabulary_view, vocabulary))
+
+
+def _home(views: Views, here: str) -> dict[str, Any]:
+    look = views.look
+    counts = [("Threat vectors", page_path("vector-index"), len(look.catalogue.vectors)),
+              ("ATT&CK techniques", page_path("technique-index"), len(look.techniques)),
+              ("Threat actors", page_path("actor-index"), len(look.actors))]
+    counts += [(views_title(f), page_path(f"{f}-index"), len(_used(views, f))) for f in ENTRY_PAGE_FIELDS]
+    counts.append(("Vocabularies", page_path("vocabulary-index"), len(views.vocabularies)))
+    return views.home_view(here, counts)
+
+
+PAGE_KINDS: tuple[PageKind, ...] = (
+    PageKind("home", "index.md", "home.md.j2", _one("OpenTide threat vectors", _home)),
+    PageKind("vector-index", "threat-vectors.md", "vectors.md.j2",
+             _one("Threat vectors", lambda views, here: views.vectors_view(here))),
+    PageKind("vector", "threat-vectors/{slug}.md", "vector.md.j2", _vectors),
+    PageKind("technique-index", "techniques.md", "techniques.md.j2",
+             _one("ATT&CK coverage", lambda views, here: views.techniques_view(here))),
+    PageKind("technique", "techniques/{slug}.md", "technique.md.j2", _techniques),
+    PageKind("actor-index", "actors.md", "actors.md.j2",
+             _one("Threat actors", lambda views, here: views.actors_view(here))),
+    PageKind("actor", "actors/{slug}.md", "actor.md.j2", _actors),
+    *(kind for field in ENTRY_PAGE_FIELDS for kind in (
+        PageKind(f"{field}-index", f"{field}.md", "entries.md.j2", _entry_index(field)),
+        PageKind(field, f"{field}/{{slug}}.md", "entry.md.j2", _entries(field)))),
+    PageKind("vocabulary-index", "vocabularies.md", "vocabularies.md.j2",
+             _one("Vocabularies", lambda views, here: views.vocabularies_view(here))),
+    PageKind("vocabulary", "vocabularies/{slug}.md", "vocabulary.md.j2", _vocabularies),
+)
+_BY_KIND = {kind.kind: kind for kind in PAGE_KINDS}
+
+
+def page_path(kind: str, slug: str = "") -> str:
+    """The output path of a page of `kind` (see PAGE_KINDS) for the item `slug`."""
+    return check_path(_BY_KIND[kind].path.format(slug=slug))
+
+
+def vector_page(vector: Vector) -> str:
+    """The output path of a vector's page, relative to the Markdown output directory."""
+    return page_path("vector", vector.slug)
+
+
+def environment(templates: Path) -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), undefined=jinja2.StrictUndefined,
+                              autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+
+
+def render_markdown(catalogue: Catalogue, templates: Path, flavour: str = "portable") -> dict[str, str]:
+    """Every Markdown page of the catalogue: output path -> page text, sorted by path."""
+    if flavour not in FLAVOURS:
+        raise ValueError(f"unknown Markdown flavour {flavour!r}; expected one of {', '.join(FLAVOURS)}")
+    env = environment(templates)
+    views = Views(build_lookup(catalogue), page_path, mkdocs=flavour == "mkdocs")
+    out: dict[str, str] = {}
+    for kind in PAGE_KINDS:
+        template = env.get_template(kind.template)
+        for page in kind.pages(views):
+            path = page_path(kind.kind, page.slug)
+            if path in out:
+                raise ValueError(f"two pages would be written to {path}")
+            front: dict[str, Any] = {"uuid": page.uuid or page_uuid(path), "title": page.title}
+            if flavour == "mkdocs" and page.tags:
+                front["tags"] = list(page.tags)
+            out[path] = tidy(template.render(front_matter=front_matter(front), page=page.view(path),
+                                             mkdocs=flavour == "mkdocs"))
+    return dict(sorted(out.items()))
+
+
+def front_matter(values: dict[str, Any]) -> str:
+    body = yaml.safe_dump(values, sort_keys=False, allow_unicode=True, width=1_000_000, default_flow_style=False)
+    return f"---\n{body}---"
+
+
+def tidy(text: str) -> str:
+    """No trailing spaces, no runs of blank lines outside code fences, one final newline."""
+    out: list[str] = []
+    fence = ""
+    for line in text.split("\n"):
+        line = line.rstrip()
+        stripped = line.lstrip(" >")
+        if fence and stripped.startswith(fence) and not stripped.strip("`~"):
+            fence = ""
+        elif not fence and stripped.startswith(("```", "~~~")):
+            fence = stripped[: len(stripped) - len(stripped.lstrip(stripped[0]))]
+        elif not fence and not line and (not out or not out[-1]):
+            continue
+        out.append(line)
+    return "\n".join(out).strip("\n") + "\n"

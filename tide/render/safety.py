@@ -1,0 +1,309 @@
+"""Making untrusted object text safe to embed in our Markdown pages.
+
+Object descriptions are Markdown written by many contributors and are rendered by GitHub, GitLab
+and Python-Markdown (MkDocs). None of them may receive raw HTML or a script link from object text,
+and the text must not break the page around it. The approach is deliberately conservative and
+renderer-independent: the text stays Markdown, but
+
+- every `<` outside code becomes `&lt;` (raw HTML, HTML comments and `--8<--` snippet includes
+  show as text), except plain http(s)/mailto autolinks;
+- `&` starting an entity other than a few common named ones becomes `&amp;`, so entities cannot
+  spell out a scheme (`&#106;avascript:`, `&colon;`);
+- `{` outside code becomes `\\{`, so no attribute list (`{: onclick=...}`) or template
+  expression reaches the site renderer;
+- a link or reference definition whose destination has a scheme other than http(s), mailto or
+  ftp gets its closing `]` escaped: it renders as the visible text it was, never as a link;
+- code (fenced, indented, inline) is left alone, an unclosed fence is closed, `mermaid` fences
+  are shown as code rather than drawn, and headings are shifted below the page's own sections.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+
+SAFE_SCHEMES = frozenset({"http", "https", "mailto", "ftp"})
+# Named entities that cannot help spell a scheme; every other entity is shown as typed.
+SAFE_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos", "nbsp", "copy", "reg", "trade", "hellip",
+                           "mdash", "ndash", "laquo", "raquo", "euro", "deg", "times"})
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_FENCE = re.compile(r"^(?P<prefix>[ \t]*(?:>[ \t]?)*[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+_ATX = re.compile(r"^(?P<indent> {0,3})(?P<hashes>#{1,6})(?P<rest>[ \t].*|)$")
+_HASH_WORD = re.compile(r"^( {0,3})(#+)(?=[^#\s])")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_LIST_ITEM = re.compile(r"^[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
+_BLOCK_START = re.compile(r"^[ \t]*(?:>|#|[-+*][ \t]|\d{1,9}[.)][ \t]|`{3,}|~{3,}|\|)")
+_INDENTED = re.compile(r"^(?: {4}|\t)")
+_AUTOLINK = re.compile(r"<(?:(?:https?|ftp)://[^\s<>\"]*|mailto:[^\s<>\"@]+@[^\s<>\"]+)>", re.IGNORECASE)
+_ENTITY = re.compile(r"&(#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{0,31});")
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+_BACKTICKS = re.compile(r"`+")
+
+
+def sanitize_markdown(text: str, heading_floor: int = 3) -> str:
+    """Untrusted Markdown made inert, headings pushed to `heading_floor` or deeper, no trailing
+    whitespace, no leading/trailing blank lines. `heading_floor=0` keeps heading levels."""
+    lines = [line.rstrip() for line in _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+             .split("\n")]
+    blocks = list(_blocks(lines))
+    shift = _heading_shift(blocks, heading_floor)
+    out: list[str] = []
+    for kind, block in blocks:
+        if kind == "fence":
+            out.extend(_fence(block))
+        elif kind == "indented":
+            out.extend(_indented_code(block))
+        elif kind == "blank":
+            out.extend(block)
+        else:
+            out.extend(_text_block(block, shift))
+    return "\n".join(out).strip("\n")
+
+
+def inline_markdown(text: str) -> str:
+    """Untrusted Markdown flattened to one line, safe inside a table cell or a list item."""
+    flat = " ".join(sanitize_markdown(text, heading_floor=0).split())
+    return re.sub(r"(?<!\\)\|", r"\\|", flat)
+
+
+def md_text(text: str, table: bool = False) -> str:
+    """A plain string (a name, an alias) shown literally wherever Markdown inline text goes."""
+    out = re.sub(r"([\\`*_\[\]{}])", r"\\\1", " ".join(text.split()))
+    out = out.replace("&", "&amp;").replace("<", "&lt;")
+    if out.startswith(("#", "+", "-", ">", "=")) or re.match(r"\d+[.)]", out):
+        out = "\\" + out if not out[0].isdigit() else re.sub(r"^(\d+)([.)])", r"\1\\\2", out)
+    return out.replace("|", "\\|") if table else out
+
+
+def safe_url(url: str) -> str | None:
+    """An http(s)/mailto URL percent-encoded for a Markdown link destination, else None."""
+    url = url.strip()
+    if not url or re.search(r"[\x00-\x20\x7f]", url):
+        return None
+    match = _SCHEME.match(url.lower())
+    if not match or match.group(1) not in SAFE_SCHEMES:
+        return None
+    for char, code in (("\\", "%5C"), ("(", "%28"), (")", "%29"), ("<", "%3C"), (">", "%3E"),
+                       ('"', "%22"), ("'", "%27"), ("`", "%60")):
+        url = url.replace(char, code)
+    return url
+
+
+def link_title(text: str, limit: int = 200) -> str:
+    """Hover text for a link title: one line, no double quotes, cut at a word with an ellipsis."""
+    flat = " ".join(text.replace('"', "'").replace("\\", "/").split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:-")
+    return cut + "…"
+
+
+# -- block level -------------------------------------------------------------------------------
+
+def _blocks(lines: list[str]) -> Iterator[tuple[str, list[str]]]:
+    """Split into ("fence" | "indented" | "text" | "blank", lines) groups."""
+    i = 0
+    previous_text: list[str] = []
+    while i < len(lines):
+        line = lines[i]
+        fence = _FENCE.match(line)
+        if fence and not (fence.group("fence")[0] == "`" and "`" in fence.group("info")):
+            end = _fence_end(lines, i, fence.group("fence"))
+            yield "fence", lines[i:end]
+            previous_text = []
+            i = end
+            continue
+        if not line.strip():
+            j = i
+            while j < len(lines) and not lines[j].strip():
+                j += 1
+            yield "blank", lines[i:j]
+            i = j
+            continue
+        j = i
+        while j < len(lines) and lines[j].strip() and not _opens_fence(lines[j]):
+            j += 1
+        chunk = lines[i:j]
+        starts_code = (all(_INDENTED.match(c) for c in chunk) and not any(_LIST_ITEM.match(p) for p in previous_text)
+                       and not (previous_text and _INDENTED.match(previous_text[0])))
+        yield ("indented" if starts_code else "text"), chunk
+        if not starts_code:
+            previous_text = chunk
+        i = j
+
+
+def _opens_fence(line: str) -> bool:
+    fence = _FENCE.match(line)
+    return bool(fence) and not (fence is not None and fence.group("fence")[0] == "`"
+                                and "`" in fence.group("info"))
+
+
+def _fence_end(lines: list[str], start: int, fence: str) -> int:
+    closing = re.compile(r"^[ \t]*(?:>[ \t]?)*[ \t]*" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$")
+    for k in range(start + 1, len(lines)):
+        if closing.match(lines[k]):
+            return k + 1
+    return len(lines)
+
+
+def _fence(block: list[str]) -> list[str]:
+    """Keep the code; tame the info string; close a fence the author left open."""
+    match = _FENCE.match(block[0])
+    assert match is not None
+    prefix, fence = match.group("prefix"), match.group("fence")
+    words = match.group("info").split()
+    language = words[0] if words and re.fullmatch(r"[A-Za-z0-9_+#.\-]{1,30}", words[0]) else ""
+    if language.lower() == "mermaid":
+        language = "text"
+    out = [f"{prefix}{fence}{language}", *block[1:]]
+    closing = re.compile(r"^[ \t]*(?:>[ \t]?)*[ \t]*" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$")
+    if len(block) == 1 or not closing.match(block[-1]):
+        out.append(f"{prefix}{fence}")
+    return out
+
+
+def _indented_code(block: list[str]) -> list[str]:
+    """An indented code block becomes a fenced one: the same text, unambiguous to every renderer."""
+    body = [line[4:] if line.startswith("    ") else line[1:] for line in block]
+    longest = max((len(run) for line in body for run in _BACKTICKS.findall(line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, *body, fence]
+
+
+def _heading_shift(blocks: list[tuple[str, list[str]]], floor: int) -> int:
+    if floor <= 0:
+        return 0
+    levels = [len(m.group("hashes")) for kind, block in blocks if kind == "text"
+              for line in block if (m := _ATX.match(line))]
+    levels += [1 if _SETEXT.match(block[k])[1][0] == "=" else 2  # type: ignore[index]
+               for kind, block in blocks if kind == "text"
+               for k in range(1, len(block)) if _setext_at(block, k)]
+    return max(0, floor - min(levels)) if levels else 0
+
+
+def _setext_at(block: list[str], k: int) -> bool:
+    """Is block[k] the underline of a setext heading whose text is block[:k]?"""
+    return bool(_SETEXT.match(block[k])) and not any(_BLOCK_START.match(line) or _INDENTED.match(line)
+                                                    for line in block[:k])
+
+
+def _text_block(block: list[str], shift: int) -> list[str]:
+    # A setext heading is rewritten as an ATX one so that it can be shifted like the others.
+    for k in range(1, len(block)):
+        if _setext_at(block, k):
+            level = 1 if block[k].strip()[0] == "=" else 2
+            title = " ".join(line.strip() for line in block[:k])
+            block = [f"{'#' * level} {title}", *block[k + 1:]]
+            break
+    lines = []
+    for line in block:
+        heading = _ATX.match(line)
+        if heading:
+            level = min(6, len(heading.group("hashes")) + shift)
+            line = f"{heading.group('indent')}{'#' * level}{heading.group('rest')}"
+        else:
+            line = _HASH_WORD.sub(r"\1\\\2", line)
+        lines.append(line)
+    return _inline("\n".join(lines)).split("\n")
+
+
+# -- inline level ------------------------------------------------------------------------------
+
+def _inline(text: str) -> str:
+    """Escape everything dangerous outside code spans of one paragraph-like chunk."""
+    out: list[str] = []
+    pos = 0
+    for start, end in _code_spans(text):
+        out.append(_inert(text, pos, start))
+        out.append(text[start:end])
+        pos = end
+    out.append(_inert(text, pos, len(text)))
+    return "".join(out)
+
+
+def _code_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each code span: a backtick run closed by a run of the same length."""
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text) if not _escaped(text, m.start())]
+    i = 0
+    while i < len(runs):
+        start, end = runs[i]
+        width = end - start
+        closer = next((k for k in range(i + 1, len(runs)) if runs[k][1] - runs[k][0] == width), None)
+        if closer is None:
+            i += 1
+            continue
+        yield start, runs[closer][1]
+        i = closer + 1
+
+
+def _escaped(text: str, index: int) -> bool:
+    backslashes = 0
+    while index - backslashes - 1 >= 0 and text[index - backslashes - 1] == "\\":
+        backslashes += 1
+    return backslashes % 2 == 1
+
+
+def _inert(text: str, start: int, end: int) -> str:
+    out: list[str] = []
+    i = start
+    while i < end:
+        char = text[i]
+        if char == "<":
+            auto = _AUTOLINK.match(text, i, end)
+            if auto:
+                out.append(auto.group(0))
+                i = auto.end()
+                continue
+            # After an escaping backslash, `&lt;` would show as typed: escape the backslash too.
+            out.append("\\&lt;" if _escaped(text, i) else "&lt;")
+        elif char == "&" and not _escaped(text, i):
+            entity = _ENTITY.match(text, i, end)
+            out.append("&amp;" if entity and entity.group(1) not in SAFE_ENTITIES else "&")
+        elif char == "{" and not _escaped(text, i):
+            out.append("\\{")
+        elif char == "]" and not _escaped(text, i) and _unsafe_destination(text, i + 1):
+            out.append("\\]")
+        else:
+            out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _unsafe_destination(text: str, i: int) -> bool:
+    """After a `]`: does a link `(dest` or a definition `: dest` follow with a forbidden scheme?"""
+    match = re.compile(r"[ \t]*(?:\(|:)").match(text, i)
+    if not match:
+        return False
+    rest = re.compile(r"[ \t]*(?:\n[ \t>]*)?").match(text, match.end())
+    assert rest is not None
+    j = rest.end()
+    if text.startswith("<", j):
+        close = text.find(">", j)
+        destination = text[j + 1: close if close != -1 else len(text)]
+    else:
+        destination = re.compile(r"[^\s]*").match(text, j).group(0)  # type: ignore[union-attr]
+    cleaned = html.unescape(re.sub(r"\\(.)", r"\1", destination))
+    cleaned = re.sub(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]", "", cleaned).lower()
+    scheme = _SCHEME.match(cleaned)
+    return bool(scheme) and scheme.group(1) not in SAFE_SCHEMES  # type: ignore[union-attr]
+
+
+def md_code(text: str, table: bool = False) -> str:
+    """A plain string shown as inline code, whatever backticks it holds."""
+    flat = " ".join(text.split())
+    longest = max((len(run) for run in _BACKTICKS.findall(flat)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    code = f"{ticks}{pad}{flat}{pad}{ticks}"
+    return code.replace("|", "\\|") if table else code
+
+
+def plain_text(markdown: str) -> str:
+    """The readable words of a Markdown text, on one line: for hover texts and summaries."""
+    text = re.sub(r"^[ \t]*(`{3,}|~{3,}).*?(^[ \t]*\1[ \t]*$|\Z)", " ", markdown, flags=re.M | re.S)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"^[ \t]*(?:#{1,6}|>|[-+*]|\d{1,9}[.)])[ \t]+", "", text, flags=re.M)
+    text = re.sub(r"[*_`]+|<[^>\n]*>", "", text)
+    return " ".join(text.split())

@@ -1,0 +1,372 @@
+"""View models: everything a template prints, computed here (links, escaping, order, wording).
+
+Each `*_view` function returns a plain dict of ready-to-print strings and lists for one page;
+templates only place them. Untrusted text goes through `safety` before it gets here; names go
+through `md_text`, URLs through `safe_url`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from tide.model import Actor, Technique, TechniqueRef, Vector, VocabEntry, Vocabulary
+from tide.render.links import md_link, relative
+from tide.render.lookup import ENTRY_PAGE_FIELDS, Lookup, actor_key
+from tide.render.mermaid import chaining_graph, chaining_nodes
+from tide.render.safety import inline_markdown, link_title, md_code, md_text, plain_text, safe_url, sanitize_markdown
+from tide.render.tags import Tag, vector_tags
+
+# The classified fields of the "Model data" section, in page order.
+MODEL_FIELDS = ("killchain", "domains", "targets", "platforms", "severity", "leverage", "impact", "viability")
+ICONS = {"vector": "☣️", "technique": "🗡️", "actor": "🐲", "vocabulary": "📒", "home": "⚜️"}
+# ATT&CK tactics in matrix order (enterprise, then the ICS and mobile-only ones); others follow by id.
+TACTIC_ORDER = ("reconnaissance", "resource-development", "initial-access", "execution", "persistence",
+                "privilege-escalation", "defense-evasion", "credential-access", "discovery",
+                "lateral-movement", "collection", "command-and-control", "exfiltration", "impact",
+                "evasion", "inhibit-response-function", "impair-process-control", "network-effects",
+                "remote-service-effects")
+NONE = "—"
+
+Paths = Callable[[str, str], str]  # (page kind, slug) -> output path
+
+
+def joined(items: Iterable[str], sep: str = ", ") -> str:
+    return sep.join(items) or NONE
+
+
+class Views:
+    """Builds the views of one catalogue; `paths` maps a page kind and slug to its output path."""
+
+    def __init__(self, look: Lookup, paths: Paths, mkdocs: bool) -> None:
+        self.look = look
+        self.paths = paths
+        self.mkdocs = mkdocs
+        self.vocabularies = look.catalogue.vocabularies
+
+    # -- links -------------------------------------------------------------------------------
+
+    def vector_path(self, vector: Vector) -> str:
+        return self.paths("vector", vector.slug)
+
+    def vector_link(self, here: str, vector: Vector, table: bool = False) -> str:
+        return md_link(vector.name, relative(here, self.vector_path(vector)),
+                       link_title(plain_text(vector.description), 150), table=table)
+
+    def technique_path(self, technique_id: str) -> str | None:
+        slug = self.look.technique_slugs.get(technique_id)
+        return self.paths("technique", slug) if slug else None
+
+    def technique_id_link(self, here: str, technique_id: str, table: bool = False) -> str:
+        path = self.technique_path(technique_id)
+        return md_link(technique_id, relative(here, path), table=table) if path else md_text(technique_id)
+
+    def actor_path(self, actor: Actor) -> str:
+        return self.paths("actor", self.look.actor_slugs[actor_key(actor)])
+
+    def entry_path(self, entry: VocabEntry) -> str:
+        """The entry's own page where it has one, else its vocabulary's page."""
+        slug = self.look.entry_slug(entry)
+        if entry.vocabulary in ENTRY_PAGE_FIELDS and slug:
+            return self.paths(entry.vocabulary, slug)
+        return self.paths("vocabulary", self.vocabulary_slug(entry.vocabulary))
+
+    @staticmethod
+    def vocabulary_slug(field: str) -> str:
+        from tide.slug import slugify
+        return slugify(field)
+
+    def external(self, text: str, url: str, title: str = "", table: bool = False) -> str:
+        """A link to an outside URL when it is safe, else the text alone."""
+        safe = safe_url(url)
+        return md_link(text, safe, title, table=table) if safe else md_text(text, table=table)
+
+    # -- small pieces ------------------------------------------------------------------------
+
+    @staticmethod
+    def entry_label(entry: VocabEntry) -> str:
+        return " ".join(part for part in (entry.icon, entry.name) if part)
+
+    def vocabulary_title(self, field: str) -> str:
+        vocabulary = self.vocabularies.get(field)
+        return " ".join(p for p in ((vocabulary.icon, vocabulary.title) if vocabulary else ("", field.title())) if p)
+
+    def entry_line(self, here: str, entry: VocabEntry) -> str:
+        """`[icon name](link): description ([vectors](page))` for the Model data section."""
+        line = self.external(self.entry_label(entry), entry.link)
+        if entry.description:
+            line += f": {inline_markdown(entry.description)}"
+        if entry.vocabulary in ENTRY_PAGE_FIELDS and self.look.entry_slug(entry):
+            line += f" ([vectors]({relative(here, self.entry_path(entry))}))"
+        return line
+
+    def banner(self, field: str, entry: VocabEntry, label: str, kind: str) -> list[str]:
+        """Criticality/TLP line: portable bold text, or an admonition in the MkDocs flavour."""
+        vocabulary = self.vocabularies.get(field)
+        icon = vocabulary.icon if vocabulary else ""
+        heading = " ".join(p for p in (icon, label, entry.icon) if p)
+        description = inline_markdown(entry.description)
+        if self.mkdocs:
+            quoted = heading.replace('"', "'")
+            return [f'!!! {kind} "{quoted}"', *([f"    {description}"] if description else [])]
+        bold = " ".join(p for p in (icon, f"**{md_text(label)}**", entry.icon) if p)
+        return [f"{bold}: {description}" if description else bold]
+
+    def technique_line(self, here: str, ref: TechniqueRef) -> str:
+        technique = ref.technique
+        if technique is None:
+            return f"{md_text(ref.id)} (not in the ATT&CK data of this build)"
+        line = f"{self.technique_id_link(here, technique.id)} {self.technique_name_link(technique)}"
+        if technique.revoked or technique.deprecated:
+            state = "revoked" if technique.revoked else "deprecated"
+            line += f" — **{state} in ATT&CK**"
+            if ref.replacement is not None:
+                line += (f", replaced by {self.technique_id_link(here, ref.replacement.id)} "
+                         f"{self.technique_name_link(ref.replacement)}")
+        return line
+
+    def technique_name_link(self, technique: Technique, table: bool = False) -> str:
+        return self.external(technique.full_name or technique.name, technique.url,
+                             link_title(technique.summary), table=table)
+
+    def tag_link(self, here: str, tag: Tag) -> str:
+        if tag.kind == "technique":
+            path = self.technique_path(tag.key)
+        elif tag.kind == "actor":
+            key = tuple(tag.key.split("::", 1))
+            actor = self.look.actors.get((key[0], key[1])) if len(key) == 2 else None
+            path = self.actor_path(actor) if actor else None
+        else:
+            entry = self.look.entries.get((tag.kind, tag.key))
+            path = self.entry_path(entry) if entry else None
+        return md_link(tag.name, relative(here, path)) if path else md_text(tag.name)
+
+    def vector_row(self, here: str, vector: Vector) -> list[str]:
+        """Name, criticality, severity, kill chain, techniques, platforms: the catalogue columns."""
+        shown = [r.replacement or r.technique for r in vector.techniques]
+        techniques = [self.technique_id_link(here, t.id, table=True) if t else md_text(r.id, table=True)
+                      for r, t in zip(vector.techniques, shown, strict=True)]
+        return [self.vector_link(here, vector, table=True),
+                md_text(self.entry_label(vector.criticality), table=True),
+                md_text(self.entry_label(vector.severity), table=True),
+                joined(md_text(e.name, table=True) for e in vector.killchain),
+                joined(techniques),
+                joined(md_link(e.name, relative(here, self.entry_path(e)), table=True) for e in vector.platforms)]
+
+    # -- pages -------------------------------------------------------------------------------
+
+    def vector_view(self, here: str, vector: Vector) -> dict[str, Any]:
+        meta = [f"🔑 **UUID:** {md_code(vector.uuid)}", f"🏷️ **Version:** {vector.version}",
+                f"🗓️ **Created:** {md_text(vector.created)}", f"🗓️ **Modified:** {md_text(vector.modified)}"]
+        if vector.organisation is not None and vector.organisation.name:
+            meta.append(f"🏢 **Organisation:** {md_text(vector.organisation.name)}")
+        if vector.author:
+            meta.append(f"👩‍💻 **Author:** {md_text(vector.author)}")
+        if vector.contributors:
+            meta.append(f"👥 **Contributors:** {', '.join(md_text(c) for c in vector.contributors)}")
+        if vector.classification is not None:
+            meta.append(f"🔒 **Classification:** {md_text(vector.classification.name)}")
+        meta.append(f"🧱 **Schema:** {md_code(vector.schema)}")
+        chaining = self.chaining_rows(here, vector)
+        return {
+            "title": f"{ICONS['vector']} {md_text(vector.name)}",
+            "criticality": self.banner("criticality", vector.criticality,
+                                       f"Criticality: {vector.criticality.name}", "danger"),
+            "tlp": self.banner("tlp", vector.tlp, f"TLP:{vector.tlp.name.upper()}", "info"),
+            "techniques": [self.technique_line(here, ref) for ref in vector.techniques],
+            "metadata": " · ".join(meta),
+            "description": sanitize_markdown(vector.description, heading_floor=3),
+            "terrain": quote(sanitize_markdown(vector.terrain, heading_floor=3)),
+            "cves": [cve_line(cve) for cve in vector.cves],
+            "actors": [self.actor_row(here, actor) for actor in vector.actors],
+            "graph": chaining_graph(vector, self.look),
+            "chaining": chaining,
+            "related": [self.vector_link(here, v) for v in chaining_nodes(vector, self.look)[1:]],
+            "model": [self.model_field(here, vector, name) for name in MODEL_FIELDS],
+            "public": [self.reference_line(r.key, r.url) for r in vector.references if r.kind == "public"],
+            "internal": [self.reference_line(r.key, r.url) for r in vector.references if r.kind == "internal"],
+            "tags": " · ".join(self.tag_link(here, tag) for tag in vector_tags(vector)),
+        }
+
+    def model_field(self, here: str, vector: Vector, name: str) -> dict[str, Any]:
+        value = getattr(vector, name)
+        entries = value if isinstance(value, tuple) else (value,)
+        vocabulary = self.vocabularies.get(name)
+        index = md_link("vocabulary", relative(here, self.paths("vocabulary", self.vocabulary_slug(name))))
+        description = inline_markdown(vocabulary.description) if vocabulary else ""
+        return {"heading": md_text(self.vocabulary_title(name)),
+                "description": f"{description} ({index})" if description else f"({index})",
+                "entries": [self.entry_line(here, e) for e in entries]}
+
+    def reference_line(self, key: str, url: str) -> str:
+        number = md_text(f"[{key}]")
+        safe = safe_url(url)
+        return f"{number} {md_link(url, safe)}" if safe else f"{number} {md_text(url)}"
+
+    def actor_source(self, actor: Actor, table: bool = True) -> str:
+        if actor.stage == "att&ck":
+            return f"🗡️ MITRE ATT&CK group {self.external(actor.id, actor.link, table=table)}"
+        return "🌌 MISP threat-actor galaxy"
+
+    def actor_row(self, here: str, actor: Actor) -> list[str]:
+        references = [self.external(url, url, table=True) for url in actor.references]
+        return [md_link(actor.name, relative(here, self.actor_path(actor)), table=True),
+                self.actor_source(actor),
+                joined(md_text(a, table=True) for a in actor.aliases),
+                inline_markdown(actor.description) or NONE,
+                inline_markdown(actor.sighting) or "No documented sighting",
+                joined(references)]
+
+    def chaining_rows(self, here: str, vector: Vector) -> list[list[str]]:
+        """Chains this vector declares, then those other vectors declare towards it."""
+        declared = [(vector, chain) for chain in vector.chaining]
+        inbound = sorted(self.look.inbound.get(vector.uuid, []), key=lambda vc: (vc[0].name, vc[0].uuid,
+                                                                                  vc[1].relation))
+        rows = []
+        for source, chain in [*declared, *inbound]:
+            target = self.look.vectors.get(chain.target_uuid)
+            relation = " ".join(p for p in (chain.relation_entry.icon, md_code(chain.relation, table=True)) if p)
+            rows.append([self.vector_link(here, source, table=True), relation,
+                         self.vector_link(here, target, table=True) if target
+                         else md_text(chain.target_name, table=True),
+                         inline_markdown(chain.description) or NONE])
+        return rows
+
+    def technique_view(self, here: str, technique: Technique) -> dict[str, Any]:
+        citations = self.look.citations.get(technique.id, [])
+        status = ""
+        if technique.revoked or technique.deprecated:
+            status = f"**{'Revoked' if technique.revoked else 'Deprecated'} in ATT&CK.**"
+            replacement = technique.revoked_by and self.look.techniques.get(technique.revoked_by)
+            if technique.revoked_by:
+                status += f" Replaced by {self.technique_id_link(here, technique.revoked_by)}"
+                status += f" {self.technique_name_link(replacement)}." if replacement else "."
+        parent = ""
+        if technique.parent:
+            parent = self.technique_id_link(here, technique.parent)
+        rows = [[self.vector_link(here, c.vector, table=True),
+                 md_text(self.entry_label(c.vector.criticality), table=True),
+                 md_text(c.cited_as, table=True)]
+                for c in sorted(citations, key=lambda c: (c.vector.name, c.vector.uuid, c.cited_as))]
+        name = md_text(technique.full_name or technique.name)
+        return {"title": f"{ICONS['technique']} {md_text(technique.id)} {name}",
+                "status": status,
+                "facts": [f"**ATT&CK:** {self.external(technique.id, technique.url)}",
+                          f"**Tactics:** {joined(md_text(t.name) for t in technique.tactics)}",
+                          f"**Platforms:** {joined(md_text(p) for p in technique.platforms)}",
+                          *([f"**Sub-technique of:** {parent}"] if parent else [])],
+                "description": sanitize_markdown(technique.description, heading_floor=3),
+                "vectors": rows,
+                "notice": md_text(self.look.catalogue.attack.notice)}
+
+    def techniques_view(self, here: str) -> dict[str, Any]:
+        by_tactic: dict[tuple[int, str, str], list[Technique]] = {}
+        for technique in self.look.techniques.values():
+            for tactic in technique.tactics or ():
+                rank = TACTIC_ORDER.index(tactic.shortname) if tactic.shortname in TACTIC_ORDER else len(TACTIC_ORDER)
+                by_tactic.setdefault((rank, tactic.id, tactic.name), []).append(technique)
+            if not technique.tactics:
+                by_tactic.setdefault((len(TACTIC_ORDER) + 1, "", "No tactic"), []).append(technique)
+        tactics = []
+        for (_, _, name), techniques in sorted(by_tactic.items()):
+            rows = []
+            for t in sorted(techniques, key=lambda t: t.id):
+                cited = {c.vector.uuid for c in self.look.citations.get(t.id, [])}
+                state = " (revoked)" if t.revoked else " (deprecated)" if t.deprecated else ""
+                rows.append([self.technique_id_link(here, t.id, table=True),
+                             md_text(t.full_name or t.name, table=True) + state, str(len(cited))])
+            vectors = {c.vector.uuid for t in techniques for c in self.look.citations.get(t.id, [])}
+            tactics.append({"name": md_text(name), "rows": rows, "vectors": len(vectors)})
+        return {"tactics": tactics, "notice": md_text(self.look.catalogue.attack.notice),
+                "attack": md_text(f"{self.look.catalogue.attack.domain} {self.look.catalogue.attack.version}")}
+
+    def actor_view(self, here: str, actor: Actor) -> dict[str, Any]:
+        sightings = sorted(self.look.actor_vectors.get(actor_key(actor), []), key=lambda va: (va[0].name, va[0].uuid))
+        rows = [[self.vector_link(here, v, table=True), inline_markdown(a.sighting) or NONE,
+                 joined(self.external(u, u, table=True) for u in a.references)] for v, a in sightings]
+        return {"title": f"{ICONS['actor']} {md_text(actor.name)}",
+                "facts": [f"**Source:** {self.actor_source(actor, table=False)}",
+                          f"**Aliases:** {joined(md_text(a) for a in actor.aliases)}",
+                          *([f"**Link:** {self.external(actor.link, actor.link)}"] if safe_url(actor.link) else [])],
+                "description": sanitize_markdown(actor.description, heading_floor=2),
+                "vectors": rows}
+
+    def actors_view(self, here: str) -> dict[str, Any]:
+        rows = []
+        for key, actor in sorted(self.look.actors.items(), key=lambda kv: (kv[1].name.lower(), kv[0])):
+            count = len({v.uuid for v, _ in self.look.actor_vectors[key]})
+            rows.append([md_link(actor.name, relative(here, self.actor_path(actor)), table=True),
+                         self.actor_source(actor), joined(md_text(a, table=True) for a in actor.aliases), str(count)])
+        return {"rows": rows}
+
+    def entry_view(self, here: str, entry: VocabEntry) -> dict[str, Any]:
+        vectors = self.look.entry_vectors.get((entry.vocabulary, entry.name), [])
+        return {"title": " ".join(p for p in (self.vocabulary_icon(entry.vocabulary), md_text(entry.name)) if p),
+                "kind": md_text(self.vocabulary_title(entry.vocabulary)),
+                "description": inline_markdown(entry.description),
+                "link": self.external(entry.link, entry.link) if safe_url(entry.link) else "",
+                "vocabulary": md_link(self.vocabulary_title(entry.vocabulary),
+                                      relative(here, self.paths("vocabulary", self.vocabulary_slug(entry.vocabulary)))),
+                "vectors": [self.vector_row(here, v) for v in vectors]}
+
+    def vocabulary_icon(self, field: str) -> str:
+        vocabulary = self.vocabularies.get(field)
+        return vocabulary.icon if vocabulary else ""
+
+    def entries_view(self, here: str, field: str, entries: list[VocabEntry]) -> dict[str, Any]:
+        rows = [[md_link(self.entry_label(e), relative(here, self.entry_path(e)), table=True),
+                 inline_markdown(e.description) or NONE,
+                 str(len(self.look.entry_vectors.get((e.vocabulary, e.name), [])))] for e in entries]
+        return {"title": md_text(self.vocabulary_title(field)), "rows": rows,
+                "vocabulary": md_link("the whole vocabulary",
+                                      relative(here, self.paths("vocabulary", self.vocabulary_slug(field))))}
+
+    def vocabulary_view(self, here: str, vocabulary: Vocabulary) -> dict[str, Any]:
+        entries = []
+        for entry in vocabulary.entries:
+            vectors = self.look.entry_vectors.get((entry.vocabulary, entry.name), [])
+            facts = [md_code(entry.id)] + ([f"stage: {md_text(entry.stage)}"] if entry.stage else [])
+            if safe_url(entry.link):
+                facts.append(self.external("reference", entry.link))
+            if entry.vocabulary in ENTRY_PAGE_FIELDS and self.look.entry_slug(entry) and vectors:
+                facts.append(md_link("page", relative(here, self.entry_path(entry))))
+            entries.append({"heading": md_text(self.entry_label(entry)), "facts": " · ".join(facts),
+                            "description": inline_markdown(entry.description),
+                            "vectors": [self.vector_link(here, v) for v in vectors]})
+        return {"title": " ".join(p for p in (vocabulary.icon, md_text(vocabulary.title or vocabulary.name)) if p),
+                "name": md_text(vocabulary.name), "field": md_code(vocabulary.field),
+                "description": inline_markdown(vocabulary.description),
+                "reference": self.external(vocabulary.reference, vocabulary.reference)
+                if safe_url(vocabulary.reference) else "",
+                "entries": entries}
+
+    def vocabularies_view(self, here: str) -> dict[str, Any]:
+        rows = [[md_link(self.vocabulary_title(f), relative(here, self.paths("vocabulary", self.vocabulary_slug(f))),
+                         table=True), md_code(f, table=True), str(len(v.entries)),
+                 inline_markdown(v.description) or NONE]
+                for f, v in sorted(self.vocabularies.items())]
+        return {"rows": rows}
+
+    def vectors_view(self, here: str) -> dict[str, Any]:
+        return {"rows": [self.vector_row(here, v) for v in self.look.catalogue.vectors]}
+
+    def home_view(self, here: str, counts: list[tuple[str, str, int]]) -> dict[str, Any]:
+        """`counts`: (label, page path, number) for each index page."""
+        attack = self.look.catalogue.attack
+        return {"rows": [[md_link(label, relative(here, path), table=True), str(number)]
+                         for label, path, number in counts],
+                "attack": md_text(f"{attack.domain} {attack.version}".strip()),
+                "notice": md_text(attack.notice)}
+
+
+def quote(block: str) -> str:
+    """A block quote of already sanitised Markdown, with no trailing spaces on empty lines."""
+    return "\n".join(f"> {line}" if line else ">" for line in block.split("\n")) if block else ""
+
+
+def cve_line(cve: str) -> str:
+    """CVE links without looking anything up: the NVD and CVE.org records."""
+    import re
+    if not re.fullmatch(r"CVE-\d{4}-\d{4,}", cve):
+        return md_text(cve)
+    return f"[{cve}](https://nvd.nist.gov/vuln/detail/{cve}) ([CVE.org](https://www.cve.org/CVERecord?id={cve}))"

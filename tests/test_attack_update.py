@@ -18,6 +18,7 @@ from tide.attack.store import cached_snapshot
 from tide.attack.update import update
 
 MINI = Path(__file__).parent / "data" / "attack" / "mini-enterprise-99.0.json"
+ICS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "attack" / "ics-attack-18.1.json"
 PATH = "/enterprise-attack/enterprise-attack-99.0.json"
 
 
@@ -26,6 +27,7 @@ class Behaviour:
     status: int = 200
     body: bytes = b""
     etag: str = '"v1"'
+    path: str = PATH
     requests: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -36,7 +38,7 @@ def server() -> Iterator[tuple[str, Behaviour]]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             behaviour.requests.append({"path": self.path, **dict(self.headers.items())})
-            if self.path != PATH:
+            if self.path != behaviour.path:
                 self.send_error(404)
             elif behaviour.status != 200:
                 self.send_error(behaviour.status)
@@ -151,3 +153,15 @@ def test_cli_update_reports_outcomes(server: tuple[str, Behaviour], monkeypatch:
     err = capsys.readouterr().err
     assert "server answered 503" in err and "the previous ATT&CK data is kept" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.skipif(not ICS.is_file(), reason="../shared/reference/attack is absent")
+def test_real_ics_release_against_its_published_checksum(server: tuple[str, Behaviour]) -> None:
+    url, behaviour = server
+    behaviour.body, behaviour.path = ICS.read_bytes(), "/ics-attack/ics-attack-18.1.json"
+    result = update("ics", "18.1", url=url, timeout=5)
+    assert (result.status, result.domain, result.techniques) == ("downloaded", "ics-attack", 83)
+    data = load_attack()
+    ics = next(source for source in data.sources if source.info.domain == "ics-attack")
+    assert (ics.origin, ics.info.version) == ("cache", "18.1")
+    assert data.sources[0].origin == "shipped"  # enterprise is untouched

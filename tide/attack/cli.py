@@ -22,6 +22,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Add `attack` and its subcommands to the top-level `tide` parser."""
     attack = subparsers.add_parser("attack", help="show, update or import the ATT&CK data",
                                    description="Show, update or import the ATT&CK data tide uses.")
+    attack.set_defaults(run=run)
     commands = attack.add_subparsers(dest="attack_command", metavar="COMMAND")
 
     info = commands.add_parser("info", help="print which ATT&CK data is in use and its version")

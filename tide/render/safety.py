@@ -160,6 +160,8 @@ def _fence(block: list[str]) -> list[str]:
     out = [f"{prefix}{fence}{language}", *block[1:]]
     closing = re.compile(r"^[ \t]*(?:>[ \t]?)*[ \t]*" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$")
     if len(block) == 1 or not closing.match(block[-1]):
+        while len(out) > 1 and not out[-1].strip():
+            out.pop()
         out.append(f"{prefix}{fence}")
     return out
 

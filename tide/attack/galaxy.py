@@ -9,7 +9,7 @@ names; where two domains share a name ("Initial Access" TA0001 and TA0027), `gal
 says which TA id belongs to which domain.
 
 The galaxy does not say which ATT&CK release it carries, so the importer is told (`--version`). Its
-checksum is the sha256 of a manifest of the cluster files read ("<sha256>  <name>" lines, sorted).
+checksum is the sha256 of a manifest of the galaxy files read ("<sha256>  <name>" lines, sorted).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from tide.attack.snapshot import NOTICE, RawTechnique, build_snapshot
 from tide.model import AttackInfo, Tactic
 
 PATTERNS = "clusters_mitre-attack-pattern.json"
+DEFINITION = "galaxies_mitre-attack-pattern.json"  # holds the kill chain (tactic) order per platform
 MITIGATIONS = "clusters_mitre-course-of-action.json"
 DETECTIONS = "clusters_mitre-detection-strategy.json"
 # Kill chain prefixes (before the platform) of each domain.
@@ -76,13 +77,24 @@ def _tactic_hints(domain: str) -> set[str]:
     return set(json.loads(text)["domains"].get(domain, []))
 
 
-def _tactics(galaxy: Path, domain: str, clusters: list[dict[str, Any]]) -> list[Tactic]:
-    """The domain's tactics in matrix order, from the galaxy's kill chain order and tactic clusters."""
+def _kill_chain_order(galaxy: Path) -> tuple[dict[str, list[str]], bytes]:
+    path = galaxy / DEFINITION
     try:
-        order_doc = json.loads((galaxy / "galaxies_mitre-attack-pattern.json").read_text(encoding="utf-8"))
-        orders: dict[str, list[str]] = order_doc["kill_chain_order"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise AttackDataError(f"{galaxy}: cannot read the kill chain order of the galaxy ({exc})") from exc
+        blob = path.read_bytes()
+        orders = json.loads(blob)["kill_chain_order"]
+    except OSError as exc:
+        raise AttackDataError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise AttackDataError(f"{path}: no readable kill_chain_order ({exc})") from exc
+    if not isinstance(orders, dict):
+        raise AttackDataError(f"{path}: kill_chain_order is not a mapping")
+    return orders, blob
+
+
+def _tactics(
+    galaxy: Path, domain: str, orders: dict[str, list[str]], clusters: list[dict[str, Any]]
+) -> list[Tactic]:
+    """The domain's tactics in matrix order, from the galaxy's kill chain order and tactic clusters."""
     prefix = _PREFIX[domain] + "-"
     # Reconnaissance and Resource Development come from the PRE platform and lead the matrix.
     keys = sorted((k for k in orders if k.startswith(prefix)), key=lambda k: (not k.endswith("-PRE"), k))
@@ -140,7 +152,8 @@ def import_galaxy(galaxy: Path, version: str, domain: str = "enterprise") -> dic
     if not version:
         raise AttackDataError("the MISP galaxy does not record its ATT&CK release: give --version")
     patterns, pattern_blob = _read_clusters(galaxy / PATTERNS)
-    blobs = {PATTERNS: pattern_blob}
+    orders, definition_blob = _kill_chain_order(galaxy)
+    blobs = {PATTERNS: pattern_blob, DEFINITION: definition_blob}
     extra: dict[str, dict[str, Any] | None] = {}
     for name in (MITIGATIONS, DETECTIONS):
         if (galaxy / name).is_file():
@@ -150,7 +163,7 @@ def import_galaxy(galaxy: Path, version: str, domain: str = "enterprise") -> dic
     manifest = "".join(f"{hashlib.sha256(blob).hexdigest()}  {name}\n"
                        for name, blob in sorted(blobs.items()))
     clusters: list[dict[str, Any]] = patterns["values"]
-    tactics = _tactics(galaxy, domain, clusters)
+    tactics = _tactics(galaxy, domain, orders, clusters)
     mitigations = _targets(extra[MITIGATIONS], "mitigates")
     detections = _targets(extra[DETECTIONS], "detects")
 

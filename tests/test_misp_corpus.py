@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+import jsonschema
 import pytest
 from pymisp import MISPEvent
 from test_misp import CONFIG, check, events, write
@@ -97,3 +98,20 @@ def test_editing_one_description_updates_only_its_event(corpus_feed: tuple[Catal
     assert int(new["timestamp"]) > int(old["timestamp"])
     assert new["EventReport"][0]["content"].startswith("Seen again in 2025.")
     check(write(after, tmp_path / "new"), old_dir / "manifest.json")
+
+
+def test_events_follow_the_core_format_schema(corpus_feed: tuple[Catalogue, dict[str, bytes]]) -> None:
+    """MISP's core-format JSON schema predates event reports, `protected` and the tag fields `local`
+    and `relationship_type` (all of which PyMISP and current MISP write); everything else must fit."""
+    schema_file = SHARED / "reference" / "misp" / "format" / "misp-core-format.schema.json"
+    if not schema_file.is_file():
+        pytest.skip(f"{schema_file} is not available")
+    validator = jsonschema.Draft7Validator(json.loads(schema_file.read_text(encoding="utf-8")))
+    for name, data in corpus_feed[1].items():
+        if name in ("manifest.json", "hashes.csv"):
+            continue
+        doc = json.loads(data)
+        assert doc["Event"].pop("EventReport") and doc["Event"].pop("protected") is False
+        for tag in doc["Event"]["Tag"]:
+            del tag["local"], tag["relationship_type"]
+        validator.validate(doc)

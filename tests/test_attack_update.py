@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +29,7 @@ class Behaviour:
     body: bytes = b""
     etag: str = '"v1"'
     path: str = PATH
+    delay: float = 0.0
     requests: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -38,6 +40,7 @@ def server() -> Iterator[tuple[str, Behaviour]]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             behaviour.requests.append({"path": self.path, **dict(self.headers.items())})
+            time.sleep(behaviour.delay)
             if self.path != behaviour.path:
                 self.send_error(404)
             elif behaviour.status != 200:
@@ -129,6 +132,14 @@ def test_failure_without_a_cache_writes_nothing(server: tuple[str, Behaviour], t
         update("enterprise", "99.0", url=url, timeout=5)
     assert not (tmp_path / "cache").exists() or _cache_state(tmp_path / "cache") == {}
     assert load_attack().sources[0].origin == "shipped"
+
+
+def test_slow_server_times_out(server: tuple[str, Behaviour], tmp_path: Path) -> None:
+    url, behaviour = server
+    behaviour.delay = 0.6
+    with pytest.raises(AttackDataError, match=r"download failed .*Timeout"):
+        update("enterprise", "99.0", url=url, timeout=0.2)
+    assert not cached_snapshot("enterprise-attack").exists()
 
 
 def test_unreachable_server_and_unknown_release() -> None:

@@ -29,8 +29,8 @@ class Staging:
     """`with Staging(out) as stage: stage.write(...); stage.commit()`"""
 
     def __init__(self, out: Path) -> None:
-        self.out = out
-        self.dir = out.parent / f".{out.name}.staging-{os.getpid()}"
+        self.out = out.absolute()
+        self.dir = self.out.parent / f".{self.out.name}.staging-{os.getpid()}"
         self._committed = False
 
     def __enter__(self) -> Staging:

@@ -357,6 +357,8 @@ def test_user_configuration_stays_plain() -> None:
     extensions = [e if isinstance(e, str) else next(iter(e)) for e in data["markdown_extensions"]]
     for risky in ("attr_list", "md_in_html", "pymdownx.snippets"):
         assert risky not in extensions, f"{risky} would let object text reach HTML attributes or files"
+    # Mermaid from the site itself, then the guard that keeps diagram labels as text.
+    assert data["extra_javascript"][-2:] == ["assets/javascripts/mermaid.min.js", "assets/javascripts/tide.js"]
 
 
 def test_neutralise_front_matter_escapes_strings_only() -> None:

@@ -1,0 +1,172 @@
+"""The built site in a real browser (Debian's chromium, headless), served over loopback HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from browser import launch_browser, serve_directory, watched_page
+from test_site import ATTACK, SEED_SLUG, SITE, sample_pages, site_config
+
+from tide.site import build_site
+
+SEED_URL = f"threat-vectors/{SEED_SLUG}/"
+HOSTILE_URL = "threat-vectors/hostile/"
+
+DIAGRAMS = "[...document.querySelectorAll('div.mermaid')]"
+DIAGRAM_DRAWN = f"() => {DIAGRAMS}.some(d => d.shadowRoot && d.shadowRoot.querySelector('svg'))"
+DIAGRAM_TEXT = f"() => {DIAGRAMS}.map(d => d.shadowRoot.querySelector('svg').textContent).join(' ')"
+
+# Everything on a page that object text could have turned into script, shadow roots included.
+FIND_INJECTED = """
+() => {
+  const found = [];
+  const visit = (root) => {
+    for (const el of root.querySelectorAll("*")) {
+      for (const attr of el.getAttributeNames()) {
+        const value = el.getAttribute(attr) || "";
+        if (attr.startsWith("on")) found.push(el.tagName + "[" + attr + "]");
+        if (/^\\s*(javascript|vbscript):/i.test(value)) found.push(el.tagName + "[" + attr + "=" + value + "]");
+      }
+      if (el.shadowRoot) {
+        for (const inner of el.shadowRoot.querySelectorAll("img, script, iframe, object, embed, a"))
+          found.push(inner.tagName + " in a diagram");
+        visit(el.shadowRoot);
+      }
+    }
+    for (const el of root.querySelectorAll("article script, article iframe, article object, article embed"))
+      found.push(el.tagName + " in content");
+  };
+  visit(document);
+  return found;
+}
+"""
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    with launch_browser() as chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    out = tmp_path_factory.mktemp("browser-site") / "site"
+    assert build_site(sample_pages(), SITE, out, site_config(), ATTACK) == []
+    with serve_directory(out) as url:
+        yield url
+
+
+def _clean(watch: Any) -> None:
+    assert watch.console_errors == []
+    assert watch.page_errors == []
+    assert watch.external_requests == []
+    assert watch.dialogs == []
+
+
+def test_seed_page_shows_title_criticality_technique_and_diagram(browser: Any, site_url: str) -> None:
+    page, watch = watched_page(browser, site_url)
+    page.goto(SEED_URL, wait_until="networkidle")
+    assert page.title() == "AWS Stop Logging CloudTrail - OpenTide threat vectors"
+    assert "AWS Stop Logging CloudTrail" in page.locator("article h1").inner_text()
+    admonition = page.locator("article .admonition.warning")
+    assert "Criticality: Low" in admonition.inner_text()
+    link = page.locator("article a[href='https://attack.mitre.org/techniques/T1562/008']")
+    assert link.count() == 1 and "T1562.008" in link.inner_text()
+    # Material replaces the Mermaid fence with a drawn SVG inside a shadow root.
+    page.wait_for_function(DIAGRAM_DRAWN, timeout=15_000)
+    labels = page.evaluate(DIAGRAM_TEXT)
+    assert "AWS Delete CloudTrail Trail" in labels
+    assert page.locator("article pre.mermaid").count() == 0  # none left as source text
+    # The real tags, the footer notice and the edit link.
+    tags = page.locator(".md-tags .md-tag").all_inner_texts()
+    assert {"Criticality: Low", "T1562.008", "AWS"} <= {t.strip() for t in tags}
+    footer = page.locator(".md-copyright").inner_text()
+    assert "ATT&CK® v19.0" in footer and "© The MITRE Corporation" in footer
+    assert page.locator("a[rel=edit]").get_attribute("href", timeout=1000).startswith(  # type: ignore[union-attr]
+        "https://git.example.org/opentide/objects/edit/main/objects/threat-vectors/"
+    )
+    _clean(watch)
+    page.context.close()
+
+
+def _search(page: Any, query: str) -> list[str]:
+    """Type `query` into Material's search box (keystrokes, as a reader would); result links."""
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator("input.md-search__input").press_sequentially(query, delay=10)
+    results = page.locator(".md-search-result__item > a")
+    results.first.wait_for(timeout=15_000)
+    return [results.nth(i).get_attribute("href") or "" for i in range(results.count())]
+
+
+def test_search_finds_cloudtrail(browser: Any, site_url: str) -> None:
+    page, watch = watched_page(browser, site_url)
+    page.goto("", wait_until="networkidle")
+    hrefs = _search(page, "CloudTrail")
+    assert any(SEED_URL in href for href in hrefs), hrefs
+    _clean(watch)
+    page.context.close()
+
+
+def test_search_results_of_hostile_text_stay_inert(browser: Any, site_url: str) -> None:
+    # Material draws results from the search index as HTML: hostile names must stay text there.
+    page, watch = watched_page(browser, site_url)
+    page.goto("", wait_until="networkidle")
+    hrefs = _search(page, "onerror")
+    assert any(HOSTILE_URL in href for href in hrefs), hrefs
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__tideCalls") == []
+    assert page.evaluate(FIND_INJECTED) == []
+    _clean(watch)
+    page.context.close()
+
+
+def test_palette_toggle_switches_to_dark(browser: Any, site_url: str) -> None:
+    page, watch = watched_page(browser, site_url)
+    page.goto("", wait_until="networkidle")
+    before = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+    page.locator("label.md-header__button[for^='__palette']:visible").first.click()
+    after = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+    assert {before, after} == {"default", "slate"}
+    _clean(watch)
+    page.context.close()
+
+
+@pytest.mark.parametrize("path", ["", SEED_URL, "tags/", "about/", "threat-vectors/"])
+def test_pages_load_without_console_errors(browser: Any, site_url: str, path: str) -> None:
+    page, watch = watched_page(browser, site_url)
+    response = page.goto(path, wait_until="networkidle")
+    assert response is not None and response.status == 200
+    _clean(watch)
+    page.context.close()
+
+
+def test_hostile_page_runs_no_script(browser: Any, site_url: str) -> None:
+    page, watch = watched_page(browser, site_url)
+    page.goto(HOSTILE_URL, wait_until="networkidle")
+    # Let the diagram render: a hostile label must not run either.
+    page.wait_for_function(DIAGRAM_DRAWN, timeout=15_000)
+    page.mouse.move(10, 10)
+    page.mouse.move(400, 300)
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__tideCalls") == []
+    assert page.evaluate(FIND_INJECTED) == []
+    assert page.locator("a[href^='javascript:' i]").count() == 0
+    assert page.locator("article img, article svg [onload]").count() == 0
+    # The hostile text is shown as text.
+    assert "<img src=x onerror=" in page.locator("article h1").inner_text()
+    assert '<img src=x onerror=alert("title")>' in page.title()
+    _clean(watch)
+    page.context.close()
+
+
+def test_hostile_tags_link_to_an_inert_tags_index(browser: Any, site_url: str) -> None:
+    page, watch = watched_page(browser, site_url)
+    page.goto("tags/", wait_until="networkidle")
+    assert "<script>" in page.locator("article").inner_text()  # the tag name, as text
+    assert page.evaluate("window.__tideCalls") == []
+    assert page.evaluate(FIND_INJECTED) == []
+    _clean(watch)
+    page.context.close()
+

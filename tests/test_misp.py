@@ -190,6 +190,11 @@ def test_previous_feed_tolerates_damage(pair: Catalogue, tmp_path: Path) -> None
     # content unknown: the event is re-sent with a newer timestamp rather than silently kept
     again = events(export_misp(pair, CONFIG, previous))[uuid]
     assert int(again["timestamp"]) == previous.timestamps[uuid] + 1
+    # valid JSON of the wrong shape is as unusable as broken JSON
+    (feed / f"{uuid}.json").write_text(json.dumps({"Event": {"uuid": uuid, "timestamp": "1",
+                                                             "Attribute": ["x"]}}), encoding="utf-8")
+    reread = read_previous_feed(feed)
+    assert reread is not None and uuid in reread.timestamps and uuid not in reread.events
     (feed / "manifest.json").write_bytes(b"\xff\xfe")
     assert read_previous_feed(feed) is None
     (feed / "manifest.json").write_text("[]", encoding="utf-8")

@@ -56,9 +56,20 @@ def read_previous_feed(misp_dir: Path) -> PreviousFeed | None:
             event = json.loads((misp_dir / f"{key}.json").read_text(encoding="utf-8")).get("Event")
         except (OSError, ValueError, AttributeError):
             continue
-        if isinstance(event, dict) and event.get("uuid") == key and _int(event.get("timestamp")) is not None:
+        if _well_formed(event) and event.get("uuid") == key and _int(event.get("timestamp")) is not None:
             events[key] = event
     return PreviousFeed(timestamps, events)
+
+
+def _well_formed(event: Any) -> bool:
+    """The shape stamping relies on: element lists of objects, objects holding attribute lists."""
+
+    def objects(value: Any) -> bool:
+        return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+
+    if not isinstance(event, dict) or not all(objects(event.get(kind, [])) for kind in _LISTS):
+        return False
+    return all(objects(obj.get("Attribute", [])) for obj in event.get("Object", []))
 
 
 def stamp_event(event: Json, previous: Json | None, floor: int | None, base: int) -> None:

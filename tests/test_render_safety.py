@@ -12,8 +12,7 @@ import yaml
 
 from tide.render.links import check_path, relative
 from tide.render.mermaid import label
-from tide.render.safety import (inline_markdown, link_title, md_code, md_text, plain_text, safe_url,
-                                sanitize_markdown)
+from tide.render.safety import inline_markdown, link_title, md_code, md_text, plain_text, safe_url, sanitize_markdown
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "sharetide" / "tvm"
 
@@ -101,7 +100,8 @@ def test_mermaid_in_descriptions_is_shown_not_drawn() -> None:
 def test_headings_are_shifted_below_the_page_sections() -> None:
     text = "# Top\n\ntext\n\n## Second\n\n###### Deep\n\nSetext\n======\n\n```\n# not a heading\n```"
     out = sanitize_markdown(text, heading_floor=3)
-    assert re.findall(r"^#+ \w+", out.split("```")[0], flags=re.M) == ["### Top", "#### Second", "###### Deep", "### Setext"]
+    headings = re.findall(r"^#+ \w+", out.split("```")[0], flags=re.M)
+    assert headings == ["### Top", "#### Second", "###### Deep", "### Setext"]
     assert "# not a heading" in out
     assert sanitize_markdown("### Already deep", heading_floor=3) == "### Already deep"
     assert sanitize_markdown("#hashtag") == "\\#hashtag"

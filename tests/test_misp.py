@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from pymisp import MISPEvent
-from test_misp_vectors import SHARED, catalogue, rich_vector, seed_vector
+from test_misp_vectors import SHARED, catalogue, rich_vector, seed_vector, technique
 
 from tide.build import compile_catalogue
 from tide.config import Config
 from tide.misp import MispExportError, PreviousFeed, event_uuid, export_misp, read_previous_feed
-from tide.model import Catalogue, Reference
+from tide.model import Catalogue, Reference, TechniqueRef
 
 CONFIG = Config(root=Path("."))
 CHECKER = SHARED / "tools" / "misp_feed_check.py"
@@ -108,6 +108,16 @@ def test_event_mapping(pair: Catalogue) -> None:
     assert rich["EventReport"][0]["content"] == rich_vector().description
     assert rich["threat_level_id"] == "3" and rich["analysis"] == "2"
     assert rich["timestamp"] == str(1738368000 + 3)  # 2025-02-01 + version 3
+
+
+def test_ics_techniques_get_no_attack_pattern_tag() -> None:
+    seed = seed_vector()
+    ics = dataclasses.replace(technique("T0860", "Wireless Compromise"), domain="ics-attack")
+    vector = dataclasses.replace(seed, techniques=(*seed.techniques, TechniqueRef("T0860", ics)))
+    tags = [tag["name"] for tag in events(export_misp(catalogue(vector), CONFIG, None))[
+        event_uuid(seed.uuid)]["Tag"]]
+    assert not any("T0860" in tag for tag in tags)
+    assert 'misp-galaxy:mitre-attack-pattern="Disable or Modify Cloud Logs - T1562.008"' in tags
 
 
 def test_default_organisation_and_missing_one(pair: Catalogue) -> None:

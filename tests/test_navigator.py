@@ -7,10 +7,10 @@ import json
 import os
 from pathlib import Path
 
-from test_misp_vectors import ATTACK, catalogue, rich_vector, seed_vector
+from test_misp_vectors import ATTACK, catalogue, rich_vector, seed_vector, technique
 
 from tide.model import TechniqueRef
-from tide.navigator import attack_major, navigator_layer
+from tide.navigator import attack_major, navigator_layer, navigator_layers
 
 GOLDEN = Path(__file__).parent / "golden" / "navigator" / "attack-navigator.json"
 
@@ -51,6 +51,22 @@ def test_retired_technique_without_replacement_is_left_out() -> None:
     assert layer["techniques"] == []
 
 
+def test_one_layer_per_domain() -> None:
+    seed = seed_vector()
+    mobile = dataclasses.replace(technique("T1398", "Boot or Logon Initialization Scripts"),
+                                 domain="mobile-attack")
+    both = dataclasses.replace(seed, techniques=(*seed.techniques, TechniqueRef("T1398", mobile)))
+    layers = navigator_layers(catalogue(both))
+    assert sorted(layers) == ["attack-navigator-mobile.json", "attack-navigator.json"]
+    main, other = (json.loads(layers[name]) for name in ("attack-navigator.json", "attack-navigator-mobile.json"))
+    assert main["domain"] == "enterprise-attack" and other["domain"] == "mobile-attack"
+    assert [t["techniqueID"] for t in main["techniques"]] == ["T1562.008"]
+    assert [t["techniqueID"] for t in other["techniques"]] == ["T1398"]
+    assert "1 citations of other ATT&CK domains" in main["description"]
+    assert layers["attack-navigator.json"] == navigator_layer(catalogue(both))
+    assert list(navigator_layers(catalogue(seed))) == ["attack-navigator.json"]
+
+
 def test_one_citation_per_vector() -> None:
     seed = seed_vector()
     twice = dataclasses.replace(seed, techniques=seed.techniques * 2)
@@ -75,14 +91,18 @@ def test_corpus_layer() -> None:
     from tide.navigator import cited
 
     cat = compile_dir(_corpus())
-    layer = json.loads(navigator_layer(cat))
-    assert layer["versions"]["attack"] == cat.attack.version.split(".")[0]
-    by_id = {t["techniqueID"]: t for t in layer["techniques"]}
-    expected: dict[str, set[str]] = {}
+    layers = navigator_layers(cat)
+    assert sorted(layers) == ["attack-navigator-ics.json", "attack-navigator-mobile.json",
+                              "attack-navigator.json"]
+    expected: dict[str, dict[str, set[str]]] = {}
     for vector in cat.vectors:
-        for technique in cited(vector):
-            assert not (technique.revoked or technique.deprecated)
-            expected.setdefault(technique.id, set()).add(vector.name)
-    assert {tid: t["score"] for tid, t in by_id.items()} == {tid: len(n) for tid, n in expected.items()}
-    assert all(set(t["comment"].split("\n")) == expected[tid] for tid, t in by_id.items())
-    assert layer["gradient"]["maxValue"] == max(t["score"] for t in layer["techniques"])
+        for shown in cited(vector):
+            assert not (shown.revoked or shown.deprecated)
+            expected.setdefault(shown.domain, {}).setdefault(shown.id, set()).add(vector.name)
+    for layer in map(json.loads, layers.values()):
+        assert layer["versions"]["attack"] == cat.attack.version.split(".")[0]
+        want = expected[layer["domain"]]
+        by_id = {t["techniqueID"]: t for t in layer["techniques"]}
+        assert {tid: t["score"] for tid, t in by_id.items()} == {tid: len(n) for tid, n in want.items()}
+        assert all(set(t["comment"].split("\n")) == want[tid] for tid, t in by_id.items())
+        assert layer["gradient"]["maxValue"] == max(t["score"] for t in layer["techniques"])

@@ -28,11 +28,36 @@ def attack_major(version: str) -> str:
     return version.strip().lstrip("vV").split(".")[0]
 
 
-def navigator_layer(catalogue: Catalogue) -> bytes:
+def main_domain(catalogue: Catalogue) -> str:
+    return catalogue.attack.domain or "enterprise-attack"
+
+
+def domains(catalogue: Catalogue) -> list[str]:
+    """The ATT&CK domains the catalogue cites techniques of, the main one first."""
+    found = {technique.domain or main_domain(catalogue) for v in catalogue.vectors for technique in cited(v)}
+    return [main_domain(catalogue), *sorted(found - {main_domain(catalogue)})]
+
+
+def navigator_layers(catalogue: Catalogue) -> dict[str, bytes]:
+    """`attack-navigator.json` for the main domain, and one `attack-navigator-<domain>.json` for each
+    other domain cited (a Navigator layer shows a single domain's matrix)."""
+    layers = {"attack-navigator.json": navigator_layer(catalogue)}
+    for domain in domains(catalogue)[1:]:
+        layers[f"attack-navigator-{domain.removesuffix('-attack')}.json"] = navigator_layer(catalogue, domain)
+    return layers
+
+
+def navigator_layer(catalogue: Catalogue, domain: str = "") -> bytes:
+    """The layer of one ATT&CK domain (the catalogue's own by default)."""
+    domain = domain or main_domain(catalogue)
     citing: dict[str, list[str]] = {}
+    elsewhere = 0
     for vector in catalogue.vectors:
         for technique in cited(vector):
-            citing.setdefault(technique.id, []).append(vector.name)
+            if (technique.domain or main_domain(catalogue)) == domain:
+                citing.setdefault(technique.id, []).append(vector.name)
+            else:
+                elsewhere += 1
     techniques = [
         {
             "techniqueID": technique_id,
@@ -51,10 +76,11 @@ def navigator_layer(catalogue: Catalogue) -> bytes:
             "navigator": NAVIGATOR_VERSION,
             "layer": LAYER_FORMAT,
         },
-        "domain": catalogue.attack.domain or "enterprise-attack",
+        "domain": domain,
         "description": (
             f"Techniques cited by {len(catalogue.vectors)} OpenTide threat vectors; the score of a"
             f" technique is the number of vectors citing it (ATT&CK {catalogue.attack.version})."
+            + (f" {elsewhere} citations of other ATT&CK domains are in their own layers." if elsewhere else "")
         ),
         "sorting": 3,  # by score, highest first
         "layout": {

@@ -24,6 +24,9 @@ from tide.model import Organisation, Vector, VocabEntry
 
 OPENTIDE_TEMPLATE_UUID = "892fd46a-f69e-455c-8c4f-843a4b8f4295"
 REPORT_NAME = "Threat vector description"
+# MISP's mitre-attack-pattern galaxy holds enterprise and mobile techniques; its ICS galaxy
+# (mitre-ics-techniques) still uses pre-2020 ids and bare names, so no tag would match it.
+_NO_GALAXY = frozenset({"ics-attack"})
 
 
 def event_tags(vector: Vector) -> list[str]:
@@ -40,7 +43,7 @@ def event_tags(vector: Vector) -> list[str]:
         # MISP's galaxy keeps revoked techniques (with a revoked-by relation): tag the one cited,
         # and what ATT&CK replaced it with so that searches by the current technique find it too.
         for technique in (ref.technique, ref.replacement):
-            if technique is not None and technique.galaxy_value:
+            if technique is not None and technique.galaxy_value and technique.domain not in _NO_GALAXY:
                 tags.append(galaxy_tag("mitre-attack-pattern", technique.galaxy_value))
     tags += [actor.misp_tag for actor in vector.actors if actor.stage == "misp"]
     return list(dict.fromkeys(tag for tag in tags if valid_tag(tag)))

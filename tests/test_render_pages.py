@@ -129,7 +129,7 @@ def page(pages: dict[str, str], name: str) -> str:
 
 
 def outside_code(text: str) -> str:
-    return re.sub(r"^```.*?^```", "(code)", text, flags=re.M | re.S)
+    return re.sub(r"^(`{3,}).*?^\1", "(code)", text, flags=re.M | re.S)
 
 
 # -- the defects of the old pages, one regression test each --------------------------------------
@@ -394,7 +394,7 @@ def assert_links_resolve(pages: dict[str, str]) -> None:
 
     count = 0
     for path, text in pages.items():
-        for target in re.findall(r"\]\(([^)\s]+)(?: \"[^\"]*\")?\)", text):
+        for target in re.findall(r"\]\(([^)\s]+)(?: \"[^\"]*\")?\)", outside_code(text)):
             if re.match(r"[a-z]+:", target) or target.startswith("#"):
                 continue
             resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))

@@ -122,6 +122,12 @@ def test_backslash_before_angle_bracket() -> None:
     assert "C:\\ProgramData\\&lt;name.exe&gt;" in to_html(out)
 
 
+def test_html_code_becomes_a_code_span() -> None:
+    assert sanitize_markdown("Use <code>rundll32.exe a,b</code> or <CODE>&lt;x&gt;</CODE>.") == \
+        "Use `rundll32.exe a,b` or `<x>`."
+    assert sanitize_markdown("<code>a\nb</code>") == "&lt;code>a\nb&lt;/code>"
+
+
 def test_inline_markdown_fits_a_table_cell() -> None:
     assert inline_markdown("a | b\n\nc <x>\n- d") == "a \\| b c &lt;x> - d"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 import uuid
+from functools import lru_cache
 
 from tide.render.safety import md_text
 
@@ -25,6 +26,7 @@ def check_path(path: str) -> str:
     return path
 
 
+@lru_cache(maxsize=65536)
 def relative(here: str, there: str) -> str:
     """The link from page `here` to page `there`, both output paths."""
     return posixpath.relpath(there, posixpath.dirname(here) or ".")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "ftp"})
 # Named entities that cannot help spell a scheme; every other entity is shown as typed.
@@ -42,6 +43,7 @@ _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 _BACKTICKS = re.compile(r"`+")
 
 
+@lru_cache(maxsize=8192)
 def sanitize_markdown(text: str, heading_floor: int = 3) -> str:
     """Untrusted Markdown made inert, headings pushed to `heading_floor` or deeper, no trailing
     whitespace, no leading/trailing blank lines. `heading_floor=0` keeps heading levels."""
@@ -62,12 +64,14 @@ def sanitize_markdown(text: str, heading_floor: int = 3) -> str:
     return "\n".join(out).strip("\n")
 
 
+@lru_cache(maxsize=8192)
 def inline_markdown(text: str) -> str:
     """Untrusted Markdown flattened to one line, safe inside a table cell or a list item."""
     flat = " ".join(sanitize_markdown(text, heading_floor=0).split())
     return re.sub(r"(?<!\\)\|", r"\\|", flat)
 
 
+@lru_cache(maxsize=65536)
 def md_text(text: str, table: bool = False) -> str:
     """A plain string (a name, an alias) shown literally wherever Markdown inline text goes."""
     out = re.sub(r"([\\`*_\[\]{}])", r"\\\1", " ".join(text.split()))
@@ -247,10 +251,30 @@ def _escaped(text: str, index: int) -> bool:
     return backslashes % 2 == 1
 
 
+_SPECIAL = re.compile(r"[<&{\]]")
+_HTML_CODE = re.compile(r"<code>([^<>`\n]+)</code>", re.IGNORECASE)
+
+
 def _inert(text: str, start: int, end: int) -> str:
+    # `<code>x</code>` (common in ATT&CK texts) becomes a code span rather than visible tags.
+    out: list[str] = []
+    pos = start
+    for match in _HTML_CODE.finditer(text, start, end):
+        out.append(_inert_text(text, pos, match.start()))
+        out.append(md_code(html.unescape(match.group(1))))
+        pos = match.end()
+    out.append(_inert_text(text, pos, end))
+    return "".join(out)
+
+
+def _inert_text(text: str, start: int, end: int) -> str:
     out: list[str] = []
     i = start
-    while i < end:
+    for match in _SPECIAL.finditer(text, start, end):
+        if match.start() < i:
+            continue  # inside an autolink already copied
+        out.append(text[i:match.start()])
+        i = match.start()
         char = text[i]
         if char == "<":
             auto = _AUTOLINK.match(text, i, end)
@@ -270,6 +294,7 @@ def _inert(text: str, start: int, end: int) -> str:
         else:
             out.append(char)
         i += 1
+    out.append(text[i:end])
     return "".join(out)
 
 
@@ -302,6 +327,7 @@ def md_code(text: str, table: bool = False) -> str:
     return code.replace("|", "\\|") if table else code
 
 
+@lru_cache(maxsize=8192)
 def plain_text(markdown: str) -> str:
     """The readable words of a Markdown text, on one line: for hover texts and summaries."""
     text = re.sub(r"^[ \t]*(`{3,}|~{3,}).*?(^[ \t]*\1[ \t]*$|\Z)", " ", markdown, flags=re.M | re.S)

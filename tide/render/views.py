@@ -43,6 +43,7 @@ class Views:
         self.paths = paths
         self.mkdocs = mkdocs
         self.vocabularies = look.catalogue.vocabularies
+        self._hover: dict[str, str] = {}
 
     # -- links -------------------------------------------------------------------------------
 
@@ -50,8 +51,10 @@ class Views:
         return self.paths("vector", vector.slug)
 
     def vector_link(self, here: str, vector: Vector, table: bool = False) -> str:
-        return md_link(vector.name, relative(here, self.vector_path(vector)),
-                       link_title(plain_text(vector.description), 150), table=table)
+        hover = self._hover.get(vector.uuid)
+        if hover is None:
+            hover = self._hover[vector.uuid] = link_title(plain_text(vector.description), 150)
+        return md_link(vector.name, relative(here, self.vector_path(vector)), hover, table=table)
 
     def technique_path(self, technique_id: str) -> str | None:
         slug = self.look.technique_slugs.get(technique_id)

@@ -5,7 +5,9 @@ Functions here only sequence the stages; each stage lives in its own module.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from tide.config import Config
 from tide.diagnostics import Diagnostic
 from tide.load import Document, discover, load_file
 from tide.model import AttackInfo, Catalogue
-from tide.validate import validate_documents
+from tide.validate import Links, check_across, links_of, validate_document
 
 
 @dataclass
@@ -43,21 +45,65 @@ def check(paths: list[Path], config: Config, attack_file: Path | None = None,
     files, problems = discover(paths)
     result.diagnostics.extend(problems)
     result.files = len(files)
-    attack = load_attack(attack_file, config)
+    attack = load_attack(attack_file, config)  # before any fork: workers inherit it
     result.attack = attack.info
     docs: list[Document] = []
-    for path in files:
-        doc, found = load_file(path)
+    links: list[Links] = []
+    for doc, found, link in _check_files(files, attack_file, config, keep=enrich):
         result.diagnostics.extend(found)
+        if link is not None:
+            links.append(link)
         if doc is not None:
             docs.append(doc)
-    result.diagnostics.extend(validate_documents(docs, attack))
+    result.diagnostics.extend(check_across(links))
     result.diagnostics.sort()
     if enrich and not result.errors:
         from tide.enrich import enrich as enrich_documents
 
         result.catalogue = enrich_documents(docs, attack, attack.info)
     return result
+
+
+Checked = tuple[Document | None, list[Diagnostic], Links | None]
+PARALLEL_FROM = 400  # below this many files a second process costs more than it saves
+
+
+def _check_files(files: list[Path], attack_file: Path | None, config: Config, keep: bool) -> Iterator[Checked]:
+    """Each file loaded and validated on its own, on every core when there are enough files.
+    Only what later stages need comes back: the data and text, never the positions."""
+    jobs = _jobs()
+    if jobs < 2 or len(files) < PARALLEL_FROM:
+        yield from _check_chunk(files, attack_file, config, keep)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = -(-len(files) // (jobs * 4))  # a few chunks per worker evens out slow files
+    chunks = [files[i:i + size] for i in range(0, len(files), size)]
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        for checked in pool.map(_check_chunk, chunks, *zip(*[(attack_file, config, keep)] * len(chunks), strict=True)):
+            yield from checked
+
+
+def _check_chunk(files: list[Path], attack_file: Path | None, config: Config, keep: bool) -> list[Checked]:
+    from tide.attack import load_attack
+
+    attack = load_attack(attack_file, config)  # memoised: inherited from the parent when forked
+    out: list[Checked] = []
+    for path in files:
+        doc, found = load_file(path)
+        if doc is None:
+            out.append((None, found, None))
+            continue
+        found.extend(validate_document(doc, attack))
+        light = dataclasses.replace(doc, positions={}, key_positions={}) if keep else None
+        out.append((light, found, links_of(doc)))
+    return out
+
+
+def _jobs() -> int:
+    value = os.environ.get("TIDE_JOBS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else (os.cpu_count() or 1)
 
 
 def compile_catalogue(paths: list[Path], config: Config,

@@ -35,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tide: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `tide validate | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return EXIT_ERRORS
     except _UsageError as exc:
         print(f"tide: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -141,7 +144,7 @@ def _build(args: argparse.Namespace) -> int:
 
     result = build(_paths(args), args.out, _config(), site=not args.no_site, attack_file=args.attack,
                    templates=args.templates)
-    code = _report(result, args, "built" if result.catalogue else "validated")
+    code = _report(result, args, "built" if result.catalogue and not result.errors else "checked")
     if result.errors:
         print(f"tide: nothing written; {args.out} is unchanged", file=sys.stderr)
     return code
@@ -160,7 +163,7 @@ def _export_misp(args: argparse.Namespace) -> int:
         with Staging(args.out) as stage:
             stage.write_all(files)
             stage.commit()
-    return _report(result, args, "exported" if result.catalogue else "validated")
+    return _report(result, args, "exported" if result.catalogue and not result.errors else "checked")
 
 
 def _new(args: argparse.Namespace) -> int:

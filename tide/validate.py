@@ -13,6 +13,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Protocol
@@ -50,12 +51,32 @@ def supported_schemas() -> str:
 
 def validate_documents(docs: Iterable[Document], attack: TechniqueLookup | None = None) -> list[Diagnostic]:
     """All diagnostics for a set of documents: each on its own, then across the set."""
-    docs = list(docs)
     found: list[Diagnostic] = []
+    links = []
     for doc in docs:
         found.extend(validate_document(doc, attack))
-    found.extend(check_across(docs))
+        links.append(links_of(doc))
+    found.extend(check_across(links))
     return found
+
+
+@dataclass(frozen=True)
+class Links:
+    """What the checks across files need of one document, so that the document can be let go."""
+
+    path: str
+    uuid: str | None
+    uuid_at: tuple[int, int]
+    chains: tuple[tuple[str, tuple[int, int]], ...]  # (target uuid, position of `vector:`)
+
+
+def links_of(doc: Document) -> Links:
+    uuid = _get(doc.data, ("metadata", "uuid"))
+    chaining = _get(doc.data, ("threat", "chaining"))
+    chains = tuple((link["vector"], doc.position(("threat", "chaining", i, "vector")))
+                   for i, link in enumerate(chaining if isinstance(chaining, list) else [])
+                   if isinstance(link, dict) and isinstance(link.get("vector"), str))
+    return Links(doc.path, uuid if isinstance(uuid, str) else None, doc.position(("metadata", "uuid")), chains)
 
 
 def validate_document(doc: Document, attack: TechniqueLookup | None = None) -> list[Diagnostic]:
@@ -78,33 +99,26 @@ def validate_document(doc: Document, attack: TechniqueLookup | None = None) -> l
     return found
 
 
-def check_across(docs: list[Document]) -> list[Diagnostic]:
+def check_across(links: Iterable[Links]) -> list[Diagnostic]:
     """Unique uuids, and chaining targets that exist: one pass over an index built on the way."""
-    by_uuid: dict[str, list[Document]] = defaultdict(list)
-    for doc in docs:
-        uuid = _get(doc.data, ("metadata", "uuid"))
-        if isinstance(uuid, str):
-            by_uuid[uuid].append(doc)
+    by_uuid: dict[str, list[Links]] = defaultdict(list)
+    links = list(links)
+    for item in links:
+        if item.uuid is not None:
+            by_uuid[item.uuid].append(item)
     found: list[Diagnostic] = []
     for uuid, owners in by_uuid.items():
-        for doc in owners[1:] if len(owners) > 1 else ():
-            first = owners[0]
-            line = first.position(("metadata", "uuid"))[0]
-            found.append(_at(doc, ("metadata", "uuid"), "duplicate-uuid",
-                             f"uuid {uuid} is already used by {first.path}:{line}"))
-    for doc in docs:
-        own = _get(doc.data, ("metadata", "uuid"))
-        chaining = _get(doc.data, ("threat", "chaining"))
-        for i, link in enumerate(chaining if isinstance(chaining, list) else []):
-            target = link.get("vector") if isinstance(link, dict) else None
-            if not isinstance(target, str):
-                continue
-            where = ("threat", "chaining", i, "vector")
-            if target == own:
-                found.append(_at(doc, where, "chaining-self", "a threat vector cannot chain to itself"))
+        first = owners[0]
+        for item in owners[1:]:
+            found.append(error(item.path, *item.uuid_at, "duplicate-uuid",
+                               f"uuid {uuid} is already used by {first.path}:{first.uuid_at[0]}"))
+    for item in links:
+        for target, (line, col) in item.chains:
+            if target == item.uuid:
+                found.append(error(item.path, line, col, "chaining-self", "a threat vector cannot chain to itself"))
             elif target not in by_uuid:
-                found.append(_at(doc, where, "chaining-target",
-                                 f"chaining target {target} is not a threat vector in this set"))
+                found.append(error(item.path, line, col, "chaining-target",
+                                   f"chaining target {target} is not a threat vector in this set"))
     return found
 
 

@@ -146,7 +146,7 @@ def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path) ->
     """Every file of the build except the HTML site, by path relative to the output directory."""
     from tide.index_json import index_json
     from tide.misp import export_misp, read_previous_feed
-    from tide.navigator import navigator_layer
+    from tide.navigator import navigator_layers
     from tide.render import render_markdown, vector_page
 
     files: dict[str, bytes] = {}
@@ -154,6 +154,6 @@ def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path) ->
         files[f"markdown/{rel}"] = text.encode("utf-8")
     for rel, data in export_misp(catalogue, config, read_previous_feed(out / "misp")).items():
         files[f"misp/{rel}"] = data
-    files["attack-navigator.json"] = navigator_layer(catalogue)
-    files["index.json"] = index_json(catalogue, vector_page)
+    files.update(navigator_layers(catalogue))
+    files["index.json"] = index_json(catalogue, vector_page, config.root.absolute())
     return files

@@ -17,12 +17,20 @@ def default_page_path(vector: Vector) -> str:
     return f"threat-vectors/{vector.slug}.md"
 
 
-def vector_record(vector: Vector, page_path: Callable[[Vector], str]) -> dict[str, Any]:
+def source_file(vector: Vector, root: PurePath | None) -> str:
+    """The source file relative to the project root when it lies inside it, as given otherwise."""
+    path = PurePath(vector.path)
+    if root is not None and path.is_absolute() and path.is_relative_to(root):
+        path = path.relative_to(root)
+    return path.as_posix()
+
+
+def vector_record(vector: Vector, page_path: Callable[[Vector], str], root: PurePath | None = None) -> dict[str, Any]:
     return {
         "uuid": vector.uuid,
         "name": vector.name,
         "slug": vector.slug,
-        "file": PurePath(vector.path).as_posix(),
+        "file": source_file(vector, root),
         "page": page_path(vector),
         "schema": vector.schema,
         "version": vector.version,
@@ -35,12 +43,13 @@ def vector_record(vector: Vector, page_path: Callable[[Vector], str]) -> dict[st
     }
 
 
-def index_json(catalogue: Catalogue, page_path: Callable[[Vector], str] = default_page_path) -> bytes:
+def index_json(catalogue: Catalogue, page_path: Callable[[Vector], str] = default_page_path,
+               root: PurePath | None = None) -> bytes:
     index = {
         "format": FORMAT_VERSION,
         "attack": {"domain": catalogue.attack.domain, "version": catalogue.attack.version},
         "vectors": [
-            vector_record(vector, page_path)
+            vector_record(vector, page_path, root)
             for vector in sorted(catalogue.vectors, key=lambda v: (v.name, v.uuid))
         ],
     }

@@ -1,0 +1,95 @@
+"""`tide build` end to end: outputs, determinism, and atomicity (a failed build changes nothing)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import tide.build
+from tide.cli import main
+from tide.diagnostics import error
+from tide.output import OutputError, Staging
+
+
+def tree(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_build_writes_every_output_and_is_deterministic(tmp_path: Path) -> None:
+    assert main(["build", "--no-site", "--out", str(tmp_path / "a")]) == 0
+    assert main(["build", "--no-site", "--out", str(tmp_path / "b")]) == 0
+    first, second = tree(tmp_path / "a"), tree(tmp_path / "b")
+    assert first == second
+    assert "markdown/threat-vectors/aws-stop-logging-cloudtrail.md" in first
+    assert "misp/manifest.json" in first and "misp/hashes.csv" in first
+    assert {"attack-navigator.json", "index.json"} <= set(first)
+    index = json.loads((tmp_path / "a" / "index.json").read_text())
+    assert sorted(v["file"] for v in index["vectors"]) == sorted(
+        p.as_posix() for p in Path("objects").rglob("*.yaml"))
+    assert not list(tmp_path.glob(".*staging*")), "no staging directory is left behind"
+
+
+def test_errors_write_nothing_and_keep_the_previous_build(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "build"
+    assert main(["build", "--no-site", "--out", str(out)]) == 0
+    before = tree(out)
+    broken = tmp_path / "objects"
+    shutil.copytree("objects", broken)
+    seed = broken / "threat-vectors" / "aws-stop-logging-cloudtrail.yaml"
+    seed.write_text(seed.read_text().replace("criticality: Low", "criticality: Lowest"))
+    assert main(["build", "--no-site", "--out", str(out), str(broken)]) == 1
+    assert "nothing written" in capsys.readouterr().err
+    assert tree(out) == before
+
+
+def test_a_failing_site_stage_keeps_the_previous_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "build"
+    assert main(["build", "--no-site", "--out", str(out)]) == 0
+    before = tree(out)
+
+    def broken_site(*args: object, **kwargs: object) -> list[object]:
+        return [error("site/mkdocs.yml", 1, 1, "site-error", "the site does not build")]
+
+    monkeypatch.setattr("tide.site.build_site", broken_site)
+    assert main(["build", "--out", str(out)]) == 1
+    assert tree(out) == before
+    assert not list(tmp_path.glob(".*staging*"))
+
+
+def test_a_crash_half_way_keeps_the_previous_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "build"
+    assert main(["build", "--no-site", "--out", str(out)]) == 0
+    before = tree(out)
+    real_outputs = tide.build.outputs
+
+    def half_written(*args: object, **kwargs: object) -> dict[str, bytes]:
+        files = real_outputs(*args, **kwargs)  # type: ignore[arg-type]
+        return {**files, "../escape.txt": b"x"}  # the writer refuses this one, after the others
+
+    monkeypatch.setattr(tide.build, "outputs", half_written)
+    assert main(["build", "--no-site", "--out", str(out)]) == 2
+    assert tree(out) == before
+    assert not (tmp_path / "escape.txt").exists()
+    assert not list(tmp_path.glob(".*staging*"))
+
+
+@pytest.mark.parametrize("rel", ["../x", "/etc/passwd", "a/../../x", "a//b", "", ".", "a/./b", "a\\b", "~x"])
+def test_the_writer_refuses_paths_that_leave_the_output(tmp_path: Path, rel: str) -> None:
+    with Staging(tmp_path / "out") as stage, pytest.raises(OutputError):
+        stage.write(rel, b"x")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_corpus_builds_every_output(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    assert main(["build", "--no-site", "--out", str(out), str(corpus)]) == 0
+    pages = list((out / "markdown" / "threat-vectors").glob("*.md"))
+    events = [p for p in (out / "misp").glob("*.json") if p.name != "manifest.json"]
+    assert len(pages) == 226 and len(events) == 226
+    assert len(json.loads((out / "index.json").read_text())["vectors"]) == 226

@@ -397,3 +397,27 @@ def test_assemble_project_keeps_user_nav(tmp_path: Path) -> None:
     dest = tmp_path / "assembled"
     assert assemble_project(sample_pages(), project, dest, site_config(root=tmp_path), ATTACK) == []
     assert "nav" not in yaml.safe_load((dest / "mkdocs.yml").read_text(encoding="utf-8"))
+
+
+def test_navigation_has_the_index_pages_in_reading_order(tmp_path: Path) -> None:
+    pages = {
+        "index.md": "---\ntitle: Home\n---\n# Home\n",
+        "vocabularies.md": "---\ntitle: Vocabularies\n---\n# V\n",
+        "techniques.md": "---\ntitle: ATT&CK coverage\n---\n# T\n",
+        "threat-vectors.md": "---\ntitle: Threat vectors\n---\n# TV\n",
+        "zz-extra.md": "# Extra\n",
+        "threat-vectors/a.md": "---\ntitle: A\n---\n# A\n",
+        "techniques/t1.md": "---\ntitle: T1\n---\n# T1\n",
+    }
+    dest = tmp_path / "assembled"
+    assert assemble_project(pages, SITE, dest, site_config(), ATTACK) == []
+    nav = yaml.safe_load((dest / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+    assert nav == [
+        {"Home": "index.md"},
+        {"Threat vectors": "threat-vectors.md"},
+        {"ATT&CK coverage": "techniques.md"},
+        {"Vocabularies": "vocabularies.md"},
+        "zz-extra.md",
+        "about.md",
+        "tags.md",
+    ]

@@ -44,7 +44,7 @@ DOCS = "docs"
 # Sections of the navigation, in reading order, when the generated pages provide their index.
 # Object pages stay out of the nav on purpose: MkDocs renders the whole nav into every page, so
 # a nav of N pages makes the build O(N²); the index tables link to them instead.
-NAV_ORDER = ("threat-vectors", "techniques", "vocabularies", "actors")
+NAV_ORDER = ("threat-vectors", "techniques", "actors", "platforms", "domains", "targets", "vocabularies")
 
 # A date for the sitemap and the gzip header when SOURCE_DATE_EPOCH is not set, so that two
 # builds of the same input are byte-identical (2000-01-01T00:00:00Z).
@@ -221,16 +221,19 @@ def footer_html(user_copyright: object, attack: AttackInfo) -> str:
 
 
 def _navigation(docs: Path, pages: Mapping[str, str]) -> list[Any]:
-    """Home, the index page of each generated section, then the hand-written top-level pages."""
+    """Home, the generated index pages (`threat-vectors.md` or `threat-vectors/index.md`), then
+    the hand-written top-level pages. Nothing below the top level: see NAV_ORDER."""
+
+    def order(rel: str) -> tuple[int, str]:
+        stem = PurePosixPath(rel).parts[0].removesuffix(".md")
+        return (NAV_ORDER.index(stem) if stem in NAV_ORDER else len(NAV_ORDER), rel)
+
     nav: list[Any] = [{"Home": "index.md"}]
-    sections = sorted(
-        {PurePosixPath(rel).parts[0] for rel in pages if len(PurePosixPath(rel).parts) == 2
-         and PurePosixPath(rel).name == "index.md"},
-        key=lambda s: (NAV_ORDER.index(s) if s in NAV_ORDER else len(NAV_ORDER), s),
-    )
-    for section in sections:
-        rel = f"{section}/index.md"
-        nav.append({_page_title(pages[rel]) or section.replace("-", " ").capitalize(): rel})
+    indexes = [rel for rel in pages if rel != "index.md" and (
+        "/" not in rel or (rel.count("/") == 1 and rel.endswith("/index.md")))]
+    for rel in sorted(indexes, key=order):
+        title = _page_title(pages[rel])
+        nav.append({title: rel} if title else rel)  # MkDocs titles it from its heading
     for path in sorted(docs.glob("*.md")):
         if path.name != "index.md" and path.name not in pages:
             nav.append(path.name)

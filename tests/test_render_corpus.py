@@ -118,6 +118,20 @@ def test_every_internal_link_of_the_corpus_build_resolves(corpus: tuple[Catalogu
     assert_links_resolve(corpus[1])
 
 
+def test_every_rendered_href_is_a_web_url_or_a_page(corpus: tuple[Catalogue, dict[str, str]]) -> None:
+    """What a Markdown renderer makes of the pages (reference definitions included): every link
+    target is an absolute web URL or another page of the build."""
+    import posixpath
+
+    pages = corpus[1]
+    for path, text in pages.items():
+        html = markdown.markdown(text.split("\n---\n", 1)[1], extensions=["tables", "fenced_code", "attr_list"])
+        for href in re.findall(r'(?:href|src)="([^"]*)"', html):
+            if re.match(r"(https?|ftp)://|mailto:", href):
+                continue
+            assert posixpath.normpath(posixpath.join(posixpath.dirname(path), href)) in pages, (path, href)
+
+
 def test_every_page_has_front_matter(corpus: tuple[Catalogue, dict[str, str]]) -> None:
     for path, text in corpus[1].items():
         assert re.match(r"---\nuuid: [0-9a-f-]{36}\ntitle: .+\n---\n", text), path

@@ -11,8 +11,10 @@ renderer-independent: the text stays Markdown, but
   spell out a scheme (`&#106;avascript:`, `&colon;`);
 - `{` outside code becomes `\\{`, so no attribute list (`{: onclick=...}`) or template
   expression reaches the site renderer;
-- a link or reference definition whose destination has a scheme other than http(s), mailto or
-  ftp gets its closing `]` escaped: it renders as the visible text it was, never as a link;
+- a link or reference definition whose destination is not an absolute http(s), mailto or ftp
+  URL gets its closing `]` escaped: it renders as the visible text it was, never as a link (a
+  relative link would point nowhere in our output; PowerShell's `[Type]::Method()` at the start
+  of a line is a reference definition to every renderer);
 - code (fenced, indented, inline) is left alone, an unclosed fence is closed, `mermaid` fences
   are shown as code rather than drawn, and headings are shifted below the page's own sections.
 """
@@ -299,7 +301,9 @@ def _inert_text(text: str, start: int, end: int) -> str:
 
 
 def _unsafe_destination(text: str, i: int) -> bool:
-    """After a `]`: does a link `(dest` or a definition `: dest` follow with a forbidden scheme?"""
+    """After a `]`: does a link `(dest` or a definition `: dest` follow whose destination is not an
+    absolute http(s)/mailto/ftp URL? Relative links point nowhere in our output, other schemes can
+    run code: both are shown as the text they are."""
     match = re.compile(r"[ \t]*(?:\(|:)").match(text, i)
     if not match:
         return False
@@ -314,7 +318,9 @@ def _unsafe_destination(text: str, i: int) -> bool:
     cleaned = html.unescape(re.sub(r"\\(.)", r"\1", destination))
     cleaned = re.sub(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]", "", cleaned).lower()
     scheme = _SCHEME.match(cleaned)
-    return bool(scheme) and scheme.group(1) not in SAFE_SCHEMES  # type: ignore[union-attr]
+    if not scheme or scheme.group(1) not in SAFE_SCHEMES:
+        return True
+    return scheme.group(1) != "mailto" and not cleaned.startswith(f"{scheme.group(1)}://")
 
 
 def md_code(text: str, table: bool = False) -> str:

@@ -56,7 +56,8 @@ def generate(n: int, out: Path, source: Path = DEFAULT_SOURCE) -> list[Path]:
                 return copy_uuid(found, k if exists else k - 1)
 
             text = _UUID.sub(renumber, text)
-            text = re.sub(r"^name:\s*(.*)$", lambda m: f"name: {m.group(1).strip()} ({k})", text, count=1, flags=re.M)
+            text = re.sub(r"^name:\s*(.*)$", lambda m, k=k: f"name: {m.group(1).strip()} ({k})", text, count=1,
+                          flags=re.M)
         name = re.search(r"^name:\s*(.*)$", text, re.M).group(1)  # type: ignore[union-attr]
         path = out / f"{name}.yaml"
         path.write_text(text, "utf-8")

@@ -194,9 +194,15 @@ def test_index_pages_of_the_corpus(corpus: tuple[Catalogue, dict[str, str]]) -> 
     rows = [line for line in pages["threat-vectors.md"].splitlines() if line.startswith("| [")]
     assert len(rows) == 226
     matrix = pages["techniques.md"]
-    tactics = re.findall(r"^## (.+)$", matrix, flags=re.M)
-    assert tactics[:3] == ["Reconnaissance", "Resource Development", "Initial Access"] or \
-        tactics.index("Initial Access") < tactics.index("Execution") < tactics.index("Impact")
+    assert re.findall(r"^## (.+)$", matrix, flags=re.M) == ["Enterprise", "Mobile", "ICS",
+                                                          "Revoked or deprecated techniques cited"]
+    enterprise = re.findall(r"^### (.+)$", matrix.split("## Mobile")[0], flags=re.M)
+    assert enterprise == ["Reconnaissance", "Resource Development", "Initial Access", "Execution", "Persistence",
+                          "Privilege Escalation", "Stealth", "Defense Impairment", "Credential Access", "Discovery",
+                          "Lateral Movement", "Collection", "Command and Control", "Exfiltration", "Impact"]
+    retired = matrix.split("## Revoked or deprecated techniques cited")[1]
+    assert "- [T1562.008](techniques/t1562-008.md) [Impair Defenses: Disable or Modify Cloud Logs]" in retired
+    assert "[T1562.008]" not in matrix.split("## Revoked")[0]
     cited = {(r.replacement or r.technique).id for v in catalogue.vectors for r in v.techniques
              if r.replacement or r.technique}
     for tid in cited:

@@ -20,12 +20,21 @@ from tide.render.tags import Tag, vector_tags
 # The classified fields of the "Model data" section, in page order.
 MODEL_FIELDS = ("killchain", "domains", "targets", "platforms", "severity", "leverage", "impact", "viability")
 ICONS = {"vector": "☣️", "technique": "🗡️", "actor": "🐲", "vocabulary": "📒", "home": "⚜️"}
-# ATT&CK tactics in matrix order (enterprise, then the ICS and mobile-only ones); others follow by id.
-TACTIC_ORDER = ("reconnaissance", "resource-development", "initial-access", "execution", "persistence",
-                "privilege-escalation", "defense-evasion", "credential-access", "discovery",
-                "lateral-movement", "collection", "command-and-control", "exfiltration", "impact",
-                "evasion", "inhibit-response-function", "impair-process-control", "network-effects",
-                "remote-service-effects")
+# ATT&CK matrices: domain title and tactics in matrix order, as the pinned ATT&CK 19 data has them.
+# Tactics a later release adds are listed after these, by id.
+MATRICES = {
+    "enterprise-attack": ("Enterprise", ("reconnaissance", "resource-development", "initial-access", "execution",
+                                         "persistence", "privilege-escalation", "stealth", "defense-impairment",
+                                         "defense-evasion", "credential-access", "discovery", "lateral-movement",
+                                         "collection", "command-and-control", "exfiltration", "impact")),
+    "mobile-attack": ("Mobile", ("initial-access", "execution", "persistence", "privilege-escalation",
+                                 "defense-evasion", "credential-access", "discovery", "lateral-movement",
+                                 "collection", "command-and-control", "exfiltration", "impact", "network-effects",
+                                 "remote-service-effects")),
+    "ics-attack": ("ICS", ("initial-access", "execution", "persistence", "privilege-escalation", "evasion",
+                           "discovery", "lateral-movement", "collection", "command-and-control",
+                           "inhibit-response-function", "impair-process-control", "impact")),
+}
 NONE = "—"
 
 Paths = Callable[[str, str], str]  # (page kind, slug) -> output path
@@ -263,25 +272,35 @@ class Views:
                 "notice": md_text(self.look.catalogue.attack.notice)}
 
     def techniques_view(self, here: str) -> dict[str, Any]:
-        by_tactic: dict[tuple[int, str, str], list[Technique]] = {}
-        for technique in self.look.techniques.values():
-            for tactic in technique.tactics or ():
-                rank = TACTIC_ORDER.index(tactic.shortname) if tactic.shortname in TACTIC_ORDER else len(TACTIC_ORDER)
-                by_tactic.setdefault((rank, tactic.id, tactic.name), []).append(technique)
+        """Coverage by matrix and tactic of the current techniques; revoked/deprecated ones apart."""
+        domains = list(MATRICES)
+        groups: dict[tuple[int, str], dict[tuple[int, str, str], list[Technique]]] = {}
+        retired = []
+        for technique in sorted(self.look.techniques.values(), key=lambda t: t.id):
+            if technique.revoked or technique.deprecated:
+                retired.append(self.technique_line(here, TechniqueRef(technique.id, technique, self.look.techniques.get(
+                    technique.revoked_by))))
+                continue
+            domain = technique.domain or self.look.catalogue.attack.domain
+            title, order = MATRICES.get(domain, (domain, ()))
+            matrix = groups.setdefault((domains.index(domain) if domain in domains else len(domains), title), {})
+            for tactic in technique.tactics:
+                rank = order.index(tactic.shortname) if tactic.shortname in order else len(order)
+                matrix.setdefault((rank, tactic.id, tactic.name), []).append(technique)
             if not technique.tactics:
-                by_tactic.setdefault((len(TACTIC_ORDER) + 1, "", "No tactic"), []).append(technique)
-        tactics = []
-        for (_, _, name), techniques in sorted(by_tactic.items()):
-            rows = []
-            for t in sorted(techniques, key=lambda t: t.id):
-                cited = {c.vector.uuid for c in self.look.citations.get(t.id, [])}
-                state = " (revoked)" if t.revoked else " (deprecated)" if t.deprecated else ""
-                rows.append([self.technique_id_link(here, t.id, table=True),
-                             md_text(t.full_name or t.name, table=True) + state, str(len(cited))])
-            vectors = {c.vector.uuid for t in techniques for c in self.look.citations.get(t.id, [])}
-            tactics.append({"name": md_text(name), "rows": rows, "vectors": len(vectors)})
-        return {"tactics": tactics, "notice": md_text(self.look.catalogue.attack.notice),
-                "attack": md_text(f"{self.look.catalogue.attack.domain} {self.look.catalogue.attack.version}")}
+                matrix.setdefault((len(order) + 1, "", "No tactic"), []).append(technique)
+        matrices = []
+        for (_, title), by_tactic in sorted(groups.items()):
+            tactics = []
+            for (_, _, name), techniques in sorted(by_tactic.items()):
+                rows = [[self.technique_id_link(here, t.id, table=True), md_text(t.full_name or t.name, table=True),
+                         str(len({c.vector.uuid for c in self.look.citations.get(t.id, [])}))] for t in techniques]
+                vectors = {c.vector.uuid for t in techniques for c in self.look.citations.get(t.id, [])}
+                tactics.append({"name": md_text(name), "rows": rows, "vectors": len(vectors)})
+            matrices.append({"title": md_text(title), "tactics": tactics})
+        attack = self.look.catalogue.attack
+        return {"matrices": matrices, "retired": retired, "notice": md_text(attack.notice),
+                "attack": md_text(f"{attack.domain} {attack.version}")}
 
     def actor_view(self, here: str, actor: Actor) -> dict[str, Any]:
         sightings = sorted(self.look.actor_vectors.get(actor_key(actor), []), key=lambda va: (va[0].name, va[0].uuid))

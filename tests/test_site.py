@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import logging
 import shutil
+import socket
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from tide.config import Config
+from tide.diagnostics import Diagnostic
 from tide.model import AttackInfo
 from tide.site import (
     ATTACK_NOTICE,
@@ -18,6 +25,7 @@ from tide.site import (
     edit_url,
     neutralise_front_matter,
     run_mkdocs,
+    serve_site,
     sync_tree,
 )
 
@@ -421,3 +429,60 @@ def test_navigation_has_the_index_pages_in_reading_order(tmp_path: Path) -> None
         "about.md",
         "tags.md",
     ]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:  # loopback only
+        return str(response.read().decode("utf-8"))
+
+
+def test_serve_site_rebuilds_when_a_watched_file_changes(tmp_path: Path) -> None:
+    watched = tmp_path / "objects"
+    watched.mkdir()
+    name = watched / "name.txt"
+    name.write_text("First heading", encoding="utf-8")
+
+    def rebuild(out: Path) -> list[Diagnostic]:
+        pages = sample_pages()
+        pages["index.md"] = INDEX.replace("# Threat vectors", "# " + name.read_text(encoding="utf-8"))
+        return build_site(pages, SITE, out, site_config(), ATTACK)
+
+    ready = threading.Event()
+    handle: dict[str, Any] = {}
+    reports: list[list[Diagnostic]] = []
+
+    def on_ready(url: str, stop: Callable[[], None]) -> None:
+        handle.update(url=url, stop=stop)
+        ready.set()
+
+    server = threading.Thread(target=serve_site, args=(rebuild, [watched]), daemon=True,
+                              kwargs={"port": _free_port(), "report": reports.append, "ready": on_ready})
+    server.start()
+    assert ready.wait(60)
+
+    def wait_for(text: str) -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if text in _get(handle["url"]):
+                    return
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, f"{text!r} never served"
+            time.sleep(0.2)
+
+    try:
+        wait_for("First heading")
+        name.write_text("Second heading", encoding="utf-8")
+        wait_for("Second heading")
+    finally:
+        handle["stop"]()
+        server.join(10)
+    assert not server.is_alive()
+    assert reports and all(r == [] for r in reports)

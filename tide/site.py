@@ -18,7 +18,7 @@ import posixpath
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
@@ -77,7 +77,7 @@ def build_site(
         diagnostics = assemble_project(pages, project_site_dir, project, config, attack)
         if any(d.is_error for d in diagnostics):
             return diagnostics
-        sources = _page_sources(pages, project_site_dir, config)
+        sources = page_sources(pages, project_site_dir, config)
         html_dir = Path(tmp) / "html"
         diagnostics += run_mkdocs(project / CONFIG, html_dir, sources)
         if any(d.is_error for d in diagnostics):
@@ -299,7 +299,8 @@ class _Sources:
     edit_urls: dict[str, str] = field(default_factory=dict)  # docs path -> edit link
 
 
-def _page_sources(pages: Mapping[str, str], project_site_dir: Path, config: Config) -> _Sources:
+def page_sources(pages: Mapping[str, str], project_site_dir: Path, config: Config) -> _Sources:
+    """Where each docs page comes from (shown in diagnostics) and its edit link, if any."""
     display: dict[str, str] = {}
     edit_urls: dict[str, str] = {}
     for rel, text in pages.items():
@@ -609,3 +610,49 @@ def sync_tree(src: Path, dest: Path) -> None:
                 shutil.rmtree(path)
             else:
                 path.unlink()
+
+
+# --------------------------------------------------------------------------------------------
+# Serving live for authors
+
+
+def serve_site(
+    rebuild: Callable[[Path], list[Diagnostic]],
+    watch: Sequence[Path],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    report: Callable[[list[Diagnostic]], None] = lambda diagnostics: None,
+    ready: Callable[[str, Callable[[], None]], None] | None = None,
+) -> None:
+    """Serve the site with live reload until interrupted; rebuild it when `watch` changes.
+
+    `rebuild(out_dir)` runs the whole pipeline into `out_dir` (with `build_site`) and returns its
+    diagnostics, which go to `report`. A failed rebuild keeps the last good site on screen, as
+    `build_site` leaves `out_dir` alone. `ready(url, stop)` is called just before the server
+    starts listening; `stop()` ends `serve_site` from another thread.
+    """
+    from mkdocs.livereload import LiveReloadServer
+
+    with tempfile.TemporaryDirectory(prefix="tide-serve-") as tmp:
+        out = Path(tmp) / "site"
+
+        def builder() -> None:
+            diagnostics = rebuild(out)
+            report(diagnostics)
+            if not out.is_dir():  # nothing good to show yet: an empty page, not a crash
+                out.mkdir()
+
+        builder()
+        server = LiveReloadServer(builder=builder, host=host, port=port, root=str(out))
+        for path in watch:
+            if Path(path).exists():
+                server.watch(str(path))
+        try:
+            if ready is not None:
+                ready(server.url, server.shutdown)  # the URL answers once serve() listens
+            server.serve()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.shutdown()

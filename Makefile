@@ -37,4 +37,4 @@ browser:
 	  else echo "chromium is missing: install Debian's chromium package for the browser tests" >&2; fi; }
 
 clean:
-	rm -rf build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build .tide-cache .pytest_cache .mypy_cache .ruff_cache

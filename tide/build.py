@@ -11,11 +11,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tide.cache import CACHE_DIR, Cache, fingerprint
 from tide.config import Config
 from tide.diagnostics import Diagnostic
-from tide.load import Document, discover, load_file
+from tide.load import Document, discover, load_bytes, read_source
 from tide.model import AttackInfo, Catalogue
-from tide.validate import Links, check_across, links_of, validate_document
+from tide.validate import Links, TechniqueLookup, check_across, links_of, validate_document
 
 
 @dataclass
@@ -37,8 +38,9 @@ class Result:
 
 
 def check(paths: list[Path], config: Config, attack_file: Path | None = None,
-          enrich: bool = False) -> Result:
-    """Load and validate `paths` (files or directories); enrich into a catalogue if asked and clean."""
+          enrich: bool = False, use_cache: bool = True) -> Result:
+    """Load and validate `paths` (files or directories); enrich into a catalogue if asked and clean.
+    With `use_cache`, files whose bytes are unchanged since an earlier run are not parsed again."""
     from tide.attack import load_attack
 
     result = Result()
@@ -49,7 +51,11 @@ def check(paths: list[Path], config: Config, attack_file: Path | None = None,
     result.attack = attack.info
     docs: list[Document] = []
     links: list[Links] = []
-    for doc, found, link in _check_files(files, attack_file, config, keep=enrich):
+    cache_key = None
+    if use_cache:
+        cache_key = fingerprint(attack.versions(), *(str(s) for s in attack.sources))
+        Cache(config.root / CACHE_DIR, cache_key).prune()
+    for doc, found, link in _check_files(files, attack_file, config, enrich, cache_key):
         result.diagnostics.extend(found)
         if link is not None:
             links.append(link)
@@ -68,12 +74,13 @@ Checked = tuple[Document | None, list[Diagnostic], Links | None]
 PARALLEL_FROM = 400  # below this many files a second process costs more than it saves
 
 
-def _check_files(files: list[Path], attack_file: Path | None, config: Config, keep: bool) -> Iterator[Checked]:
-    """Each file loaded and validated on its own, on every core when there are enough files.
-    Only what later stages need comes back: the data and text, never the positions."""
+def _check_files(files: list[Path], attack_file: Path | None, config: Config, keep: bool,
+                 cache_key: str | None) -> Iterator[Checked]:
+    """Each file loaded and validated on its own (or taken from the cache), on every core when
+    there are enough files. Only what later stages need comes back: data and text, no positions."""
     jobs = _jobs()
     if jobs < 2 or len(files) < PARALLEL_FROM:
-        yield from _check_chunk(files, attack_file, config, keep)
+        yield from _check_chunk(files, attack_file, config, keep, cache_key)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -81,24 +88,40 @@ def _check_files(files: list[Path], attack_file: Path | None, config: Config, ke
     size = -(-len(files) // (jobs * 4))  # a few chunks per worker evens out slow files
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        for checked in pool.map(_check_chunk, chunks, *zip(*[(attack_file, config, keep)] * len(chunks), strict=True)):
+        extra = zip(*[(attack_file, config, keep, cache_key)] * len(chunks), strict=True)
+        for checked in pool.map(_check_chunk, chunks, *extra):
             yield from checked
 
 
-def _check_chunk(files: list[Path], attack_file: Path | None, config: Config, keep: bool) -> list[Checked]:
+def _check_chunk(files: list[Path], attack_file: Path | None, config: Config, keep: bool,
+                 cache_key: str | None) -> list[Checked]:
     from tide.attack import load_attack
 
     attack = load_attack(attack_file, config)  # memoised: inherited from the parent when forked
+    cache = Cache(config.root / CACHE_DIR, cache_key) if cache_key else None
     out: list[Checked] = []
     for path in files:
-        doc, found = load_file(path)
-        if doc is None:
-            out.append((None, found, None))
+        name = path.as_posix()
+        raw, problem = read_source(path, name)
+        if problem is not None:
+            out.append((None, [problem], None))
             continue
-        found.extend(validate_document(doc, attack))
-        light = dataclasses.replace(doc, positions={}, key_positions={}) if keep else None
-        out.append((light, found, links_of(doc)))
+        key = Cache.entry_key(name, raw) if cache else ""
+        checked = cache.get(key) if cache else None
+        if checked is None:
+            checked = _check_one(raw, name, attack)
+            if cache:
+                cache.put(key, checked)
+        out.append(checked if keep or checked[0] is None else (None, checked[1], checked[2]))
     return out
+
+
+def _check_one(raw: bytes, name: str, attack: TechniqueLookup) -> Checked:
+    doc, found = load_bytes(raw, name)
+    if doc is None:
+        return None, found, None
+    found.extend(validate_document(doc, attack))
+    return dataclasses.replace(doc, positions={}, key_positions={}), found, links_of(doc)
 
 
 def _jobs() -> int:
@@ -117,11 +140,11 @@ Producer = Callable[[Catalogue, Config, Path, Path], dict[str, bytes]]
 
 
 def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
-          attack_file: Path | None = None, templates: Path | None = None) -> Result:
+          attack_file: Path | None = None, templates: Path | None = None, use_cache: bool = True) -> Result:
     """Validate, then write every output into a staging directory swapped in at the end."""
     from tide.output import Staging
 
-    result = check(paths, config, attack_file, enrich=True)
+    result = check(paths, config, attack_file, enrich=True, use_cache=use_cache)
     if result.catalogue is None:
         return result
     catalogue = result.catalogue

@@ -59,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--format", choices=("text", "json", "github"), default="text",
                         help="how to print diagnostics (default: text)")
     common.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 1)")
+    common.add_argument("--no-cache", action="store_true",
+                        help="parse and validate every file again instead of reusing unchanged results")
 
     p = sub.add_parser("validate", parents=[common], help="check threat vectors and report every fault")
     p.set_defaults(run=_validate)
@@ -135,7 +137,7 @@ def _setup_errors_are_usage(func: Command) -> Command:
 def _validate(args: argparse.Namespace) -> int:
     from tide.build import check
 
-    return _report(check(_paths(args), _config(), args.attack), args, "validated")
+    return _report(check(_paths(args), _config(), args.attack, use_cache=not args.no_cache), args, "validated")
 
 
 @_setup_errors_are_usage
@@ -143,7 +145,7 @@ def _build(args: argparse.Namespace) -> int:
     from tide.build import build
 
     result = build(_paths(args), args.out, _config(), site=not args.no_site, attack_file=args.attack,
-                   templates=args.templates)
+                   templates=args.templates, use_cache=not args.no_cache)
     code = _report(result, args, "built" if result.catalogue and not result.errors else "checked")
     if result.errors:
         print(f"tide: nothing written; {args.out} is unchanged", file=sys.stderr)
@@ -157,7 +159,7 @@ def _export_misp(args: argparse.Namespace) -> int:
     from tide.output import Staging
 
     config = _config()
-    result = check(_paths(args), config, args.attack, enrich=True)
+    result = check(_paths(args), config, args.attack, enrich=True, use_cache=not args.no_cache)
     if result.catalogue is not None:
         files = export_misp(result.catalogue, config, read_previous_feed(args.out))
         with Staging(args.out) as stage:

@@ -84,15 +84,23 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Diagnostic]]:
 def load_file(path: Path, display: str | None = None) -> tuple[Document | None, list[Diagnostic]]:
     """Read and parse one file. Returns no Document when the file cannot be parsed at all."""
     name = display or path.as_posix()
+    raw, problem = read_source(path, name)
+    if problem is not None:
+        return None, [problem]
+    return load_bytes(raw, name)
+
+
+def read_source(path: Path, name: str) -> tuple[bytes, Diagnostic | None]:
+    """The bytes of a file, refusing unreadable and oversized ones."""
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:
-        return None, [error(name, 0, 0, "unreadable", f"cannot read file: {exc.strerror or exc}")]
+        return b"", error(name, 0, 0, "unreadable", f"cannot read file: {exc.strerror or exc}")
     if len(raw) > MAX_BYTES:
-        return None, [error(name, 0, 0, "file-too-large",
-                            f"file is larger than {MAX_BYTES // 1024} KiB; a threat vector is a few KiB")]
-    return load_bytes(raw, name)
+        return b"", error(name, 0, 0, "file-too-large",
+                          f"file is larger than {MAX_BYTES // 1024} KiB; a threat vector is a few KiB")
+    return raw, None
 
 
 def load_bytes(raw: bytes, name: str) -> tuple[Document | None, list[Diagnostic]]:

@@ -1,0 +1,83 @@
+"""The per-file cache: used when nothing changed, ignored as soon as anything it depends on did."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+import tide
+from tide.build import check
+from tide.cache import CACHE_DIR
+from tide.config import Config
+from tide.diagnostics import error
+
+
+def project(tmp_path: Path) -> tuple[Config, Path]:
+    shutil.copytree("objects", tmp_path / "objects")
+    return Config(root=tmp_path), tmp_path / "objects"
+
+
+def poison(root: Path) -> int:
+    """Rewrite every cache entry with a made-up error, keeping its key: only a cache can say it."""
+    entries = [p for p in (root / CACHE_DIR).rglob("*") if p.is_file() and not p.name.startswith(".")]
+    for entry in entries:
+        key, (doc, found, links) = pickle.loads(entry.read_bytes())
+        fake = error(found[0].path if found else "x", 1, 1, "from-cache", "this came from the cache")
+        entry.write_bytes(pickle.dumps((key, (doc, [*found, fake], links))))
+    return len(entries)
+
+
+def codes(config: Config, objects: Path, **kwargs: object) -> list[str]:
+    return [d.code for d in check([objects], config, **kwargs).diagnostics]  # type: ignore[arg-type]
+
+
+def test_unchanged_files_come_from_the_cache(tmp_path: Path) -> None:
+    config, objects = project(tmp_path)
+    first = codes(config, objects)
+    assert poison(tmp_path) == 4
+    assert codes(config, objects).count("from-cache") == 4  # the cache was read, not the files
+    assert codes(config, objects, use_cache=False) == first
+
+
+def test_a_changed_file_is_validated_again(tmp_path: Path) -> None:
+    config, objects = project(tmp_path)
+    codes(config, objects)
+    poison(tmp_path)
+    seed = objects / "threat-vectors" / "aws-stop-logging-cloudtrail.yaml"
+    seed.write_text(seed.read_text().replace("criticality: Low", "criticality: Lowest"))
+    found = check([objects], config).diagnostics
+    assert [d.code for d in found if d.path == seed.as_posix()] == ["unknown-value", "revoked-technique"]
+    assert sum(d.code == "from-cache" for d in found) == 3
+
+
+def test_a_stale_cache_is_detected_when_tide_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config, objects = project(tmp_path)
+    first = codes(config, objects)
+    poison(tmp_path)
+    monkeypatch.setattr(tide, "__version__", tide.__version__ + ".dev1")
+    assert codes(config, objects) == first
+
+
+def test_a_stale_cache_is_detected_when_the_attack_data_changes(tmp_path: Path) -> None:
+    config, objects = project(tmp_path)
+    codes(config, objects)
+    poison(tmp_path)
+    other = Path("tests/data/attack/mini-enterprise-99.0.json")
+    assert other.is_file()
+    from tide.attack.cli import main as attack_main
+
+    snapshot = tmp_path / "mini.json.gz"
+    assert attack_main(["attack", "import", "--stix", str(other), "--out", str(snapshot), "--no-verify"]) == 0
+    found = codes(config, objects, attack_file=snapshot)
+    assert "from-cache" not in found and "unknown-technique" in found
+
+
+def test_damaged_entries_are_misses(tmp_path: Path) -> None:
+    config, objects = project(tmp_path)
+    first = codes(config, objects)
+    for entry in (p for p in (tmp_path / CACHE_DIR).rglob("*") if p.is_file()):
+        entry.write_bytes(entry.read_bytes()[:20])
+    assert codes(config, objects) == first

@@ -1,0 +1,86 @@
+"""Content-addressed cache of per-file results, so that unchanged files are not parsed or
+validated again.
+
+An entry is keyed by the file's path and the SHA-256 of its bytes, inside a directory named
+after a fingerprint of everything else a result depends on: tide's version and code of the
+stages it caches, the schemas, the vocabularies and the ATT&CK data in use. Change any of them
+and the whole cache is ignored. A cache can therefore make a run faster, never different: a
+missing, truncated or foreign entry is a miss. Checks across files are never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import tide
+
+CACHE_DIR = ".tide-cache"
+_CODE = ("load.py", "validate.py", "vocabularies.py", "enrich.py", "model.py", "cache.py")
+_DATA = ("schemas", "data/vocabularies")
+
+
+def fingerprint(*parts: str) -> str:
+    """A digest of tide itself (code and data) and of the extra `parts` (e.g. ATT&CK versions)."""
+    digest = hashlib.sha256(f"{tide.__version__}|{sys.version}|{'|'.join(parts)}".encode())
+    package = Path(tide.__file__).parent
+    files = [package / name for name in _CODE]
+    for folder in _DATA:
+        files.extend(sorted(p for p in (package / folder).rglob("*") if p.is_file()))
+    for path in files:
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+class Cache:
+    """One directory of pickled entries per fingerprint under `root`."""
+
+    def __init__(self, root: Path, key: str) -> None:
+        self.root = root
+        self.dir = root / "check" / key[:32]
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def entry_key(display_path: str, raw: bytes) -> str:
+        return hashlib.sha256(display_path.encode() + b"\0" + raw).hexdigest()
+
+    def get(self, key: str) -> Any | None:
+        try:
+            with (self.dir / key[:2] / key).open("rb") as handle:
+                value = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError,
+                TypeError, ValueError):
+            self.misses += 1
+            return None
+        if not (isinstance(value, tuple) and len(value) == 2 and value[0] == key):
+            self.misses += 1
+            return None  # a foreign or damaged entry is a miss
+        self.hits += 1
+        return value[1]
+
+    def put(self, key: str, value: Any) -> None:
+        """Write atomically; a cache that cannot be written only costs speed."""
+        folder = self.dir / key[:2]
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump((key, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, folder / key)
+        except OSError:
+            return
+
+    def prune(self) -> None:
+        """Drop the entries of other fingerprints: they can never be read again."""
+        parent = self.root / "check"
+        if parent.is_dir():
+            for other in parent.iterdir():
+                if other != self.dir:
+                    shutil.rmtree(other, ignore_errors=True)

@@ -221,6 +221,9 @@ def test_related_objects_are_listed_when_chaining_exists() -> None:
     alpha = page(pages, "alpha")
     rows = [line for line in alpha.splitlines() if line.startswith("| [")]
     assert len(rows) == 2 and "`sequence::preceeds`" in rows[0] and "`sequence::succeeds`" in rows[1]
+    # each row also tells the other vector's terrain and techniques
+    assert rows[0].endswith("| because | A threat actor requires authenticated access with permissions "
+                            "cloudtrail:StopLogging. | [T1562.008](../techniques/t1562-008.md) |")
     assert "No related OpenTide objects." in render(vector())[SEED]
 
 

@@ -155,14 +155,11 @@ class Views:
 
     def vector_row(self, here: str, vector: Vector) -> list[str]:
         """Name, criticality, severity, kill chain, techniques, platforms: the catalogue columns."""
-        shown = [r.replacement or r.technique for r in vector.techniques]
-        techniques = [self.technique_id_link(here, t.id, table=True) if t else md_text(r.id, table=True)
-                      for r, t in zip(vector.techniques, shown, strict=True)]
         return [self.vector_link(here, vector, table=True),
                 md_text(self.entry_label(vector.criticality), table=True),
                 md_text(self.entry_label(vector.severity), table=True),
                 joined(md_text(e.name, table=True) for e in vector.killchain),
-                joined(techniques),
+                self.technique_ids(here, vector),
                 joined(md_link(e.name, relative(here, self.entry_path(e)), table=True) for e in vector.platforms)]
 
     # -- pages -------------------------------------------------------------------------------
@@ -237,12 +234,21 @@ class Views:
         rows = []
         for source, chain in [*declared, *inbound]:
             target = self.look.vectors.get(chain.target_uuid)
+            other = target if source is vector else source  # the neighbour this row is about
             relation = " ".join(p for p in (chain.relation_entry.icon, md_code(chain.relation, table=True)) if p)
             rows.append([self.vector_link(here, source, table=True), relation,
                          self.vector_link(here, target, table=True) if target
                          else md_text(chain.target_name, table=True),
-                         inline_markdown(chain.description) or NONE])
+                         inline_markdown(chain.description) or NONE,
+                         inline_markdown(other.terrain) or NONE if other else NONE,
+                         self.technique_ids(here, other) if other else NONE])
         return rows
+
+    def technique_ids(self, here: str, vector: Vector) -> str:
+        """The techniques a vector cites (their replacement where revoked), as links in a table cell."""
+        shown = [r.replacement or r.technique for r in vector.techniques]
+        return joined(self.technique_id_link(here, t.id, table=True) if t else md_text(r.id, table=True)
+                      for r, t in zip(vector.techniques, shown, strict=True))
 
     def technique_view(self, here: str, technique: Technique) -> dict[str, Any]:
         citations = self.look.citations.get(technique.id, [])

@@ -417,3 +417,11 @@ def test_pages_follow_the_page_kind_table() -> None:
 def test_rendering_is_deterministic() -> None:
     a, b, c, d = chained()
     assert render(a, b, c, d) == render(d, c, b, a)
+
+
+def test_values_with_clashing_slugs_get_distinct_pages() -> None:
+    odd = dataclasses.replace(entry("platforms", "Windows"), name="Windows!", id="PFM9999")
+    a = vector("Alpha", uuid=UUID_A, platforms=(entry("platforms", "Windows"), odd))
+    pages = render(a)
+    assert "# 💿 Windows\n" in pages["platforms/windows.md"] and "# 💿 Windows!\n" in pages["platforms/windows-2.md"]
+    assert_links_resolve(pages)

@@ -74,12 +74,14 @@ def build_lookup(catalogue: Catalogue) -> Lookup:
         for chain in vector.chaining:
             look.inbound[chain.target_uuid].append((vector, chain))
     look.technique_slugs = {tid: slugify(tid) for tid in look.techniques}
-    look.actor_slugs = _unique({key: _actor_stem(actor) for key, actor in look.actors.items()})
+    look.actor_slugs = _unique([(key, _actor_stem(look.actors[key])) for key in sorted(look.actors)])
     for name in ENTRY_PAGE_FIELDS:
+        # Vocabulary entries first, in vocabulary order, so that a clash never renames them.
         vocabulary = catalogue.vocabularies.get(name)
-        entries = vocabulary.entries if vocabulary else ()
-        stems = {(name, e.name): slugify(e.name, fallback=slugify(e.id)) for e in entries}
-        stems.update({key: slugify(key[1]) for key in look.entry_vectors if key[0] == name and key not in stems})
+        stems = [((name, e.name), slugify(e.name, fallback=slugify(e.id)))
+                 for e in (vocabulary.entries if vocabulary else ())]
+        known = {key for key, _ in stems}
+        stems += [(key, slugify(key[1])) for key in sorted(look.entry_vectors) if key[0] == name and key not in known]
         look.entry_slugs.update(_unique(stems))
     return look
 
@@ -92,15 +94,15 @@ def _actor_stem(actor: Actor) -> str:
     return slugify(f"{actor.name} {actor.id[:8]}")
 
 
-def _unique(stems: dict[K, str]) -> dict[K, str]:
-    """Slugs made unique deterministically: on a clash, later keys (sorted) get a counter."""
+def _unique(stems: list[tuple[K, str]]) -> dict[K, str]:
+    """Slugs made unique in the given (deterministic) order: on a clash, later keys get a counter."""
     used: set[str] = set()
     out: dict[K, str] = {}
-    for key in sorted(stems, key=lambda k: (stems[k], str(k))):
-        slug, count = stems[key], 1
+    for key, stem in stems:
+        slug, count = stem, 1
         while slug in used:
             count += 1
-            slug = f"{stems[key]}-{count}"
+            slug = f"{stem}-{count}"
         used.add(slug)
         out[key] = slug
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import shutil
 from pathlib import Path
@@ -11,13 +12,13 @@ import pytest
 import tide
 from tide.build import check
 from tide.cache import CACHE_DIR
-from tide.config import Config
+from tide.config import Config, load_config
 from tide.diagnostics import error
 
 
 def project(tmp_path: Path) -> tuple[Config, Path]:
     shutil.copytree("objects", tmp_path / "objects")
-    return Config(root=tmp_path), tmp_path / "objects"
+    return dataclasses.replace(load_config(Path.cwd()), root=tmp_path), tmp_path / "objects"
 
 
 def poison(root: Path) -> int:
@@ -81,3 +82,28 @@ def test_damaged_entries_are_misses(tmp_path: Path) -> None:
     for entry in (p for p in (tmp_path / CACHE_DIR).rglob("*") if p.is_file()):
         entry.write_bytes(entry.read_bytes()[:20])
     assert codes(config, objects) == first
+
+
+
+def test_misp_events_are_reused_only_while_their_inputs_are_unchanged(tmp_path: Path) -> None:
+    from tide.build import build
+
+    config, objects = project(tmp_path)
+    shutil.copytree("templates", tmp_path / "templates")
+    out = tmp_path / "build"
+    assert build([objects], out, config, site=False).errors == 0
+    assert build([objects], out, config, site=False).errors == 0  # now with a previous feed
+    shutil.copytree(out, tmp_path / "second")
+    entries = [p for p in (tmp_path / CACHE_DIR / "misp").rglob("*") if p.is_file()]
+    for entry in entries:
+        key, (data, manifest, hashes) = pickle.loads(entry.read_bytes())
+        entry.write_bytes(pickle.dumps((key, (data.replace(b'"info"', b'"info-from-cache"'), manifest, hashes))))
+    build([objects], out, config, site=False)
+    events = sorted((out / "misp").glob("*-*.json"))
+    assert len(events) == 4 and all(b"info-from-cache" in e.read_bytes() for e in events)
+    seed = objects / "threat-vectors" / "aws-stop-logging-cloudtrail.yaml"
+    seed.write_text(seed.read_text().replace("version: 1", "version: 2"))
+    build([objects], tmp_path / "second", config, site=False)  # same previous feed as the cached events
+    fresh = [e for e in sorted((tmp_path / "second" / "misp").glob("*-*.json"))
+             if b"info-from-cache" not in e.read_bytes()]
+    assert len(fresh) == 1 and b"AWS Stop Logging CloudTrail" in fresh[0].read_bytes()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tide.cache import CACHE_DIR, Cache, fingerprint
-from tide.config import Config
+from tide.config import Config, ConfigError
 from tide.diagnostics import Diagnostic
 from tide.load import Document, discover, load_bytes, read_source
 from tide.model import AttackInfo, Catalogue
@@ -124,6 +124,15 @@ def _check_one(raw: bytes, name: str, attack: TechniqueLookup) -> Checked:
     return dataclasses.replace(doc, positions={}, key_positions={}), found, links_of(doc)
 
 
+def _package_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return ""
+
+
 def _jobs() -> int:
     value = os.environ.get("TIDE_JOBS", "")
     return int(value) if value.isdigit() and int(value) > 0 else (os.cpu_count() or 1)
@@ -149,8 +158,11 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
         return result
     catalogue = result.catalogue
     templates = templates or config.root / "templates"
+    if not (templates / "vector.md.j2").is_file():
+        raise ConfigError(f"no page templates in {templates} (vector.md.j2 is missing)")
+    memo_key = fingerprint(_package_version("pymisp"), repr(catalogue.attack)) if use_cache else None
     with Staging(out) as stage:
-        for rel, data in outputs(catalogue, config, out, templates).items():
+        for rel, data in outputs(catalogue, config, out, templates, memo_key).items():
             stage.write(rel, data)
         if site:
             from tide.render import render_markdown
@@ -165,8 +177,10 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
     return result
 
 
-def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path) -> dict[str, bytes]:
-    """Every file of the build except the HTML site, by path relative to the output directory."""
+def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path,
+            memo_key: str | None = None) -> dict[str, bytes]:
+    """Every file of the build except the HTML site, by path relative to the output directory.
+    With a `memo_key`, MISP events whose inputs did not change come from the cache."""
     from tide.index_json import index_json
     from tide.misp import export_misp, read_previous_feed
     from tide.navigator import navigator_layers
@@ -175,7 +189,10 @@ def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path) ->
     files: dict[str, bytes] = {}
     for rel, text in render_markdown(catalogue, templates, flavour="portable").items():
         files[f"markdown/{rel}"] = text.encode("utf-8")
-    for rel, data in export_misp(catalogue, config, read_previous_feed(out / "misp")).items():
+    memo = Cache(config.root / CACHE_DIR, memo_key, kind="misp") if memo_key else None
+    if memo is not None:
+        memo.prune()
+    for rel, data in export_misp(catalogue, config, read_previous_feed(out / "misp"), memo).items():
         files[f"misp/{rel}"] = data
     files.update(navigator_layers(catalogue))
     files["index.json"] = index_json(catalogue, vector_page, config.root.absolute())

@@ -22,7 +22,8 @@ from typing import Any
 import tide
 
 CACHE_DIR = ".tide-cache"
-_CODE = ("load.py", "validate.py", "vocabularies.py", "enrich.py", "model.py", "cache.py")
+_CODE = ("load.py", "validate.py", "vocabularies.py", "enrich.py", "model.py", "cache.py",
+         "misp/event.py", "misp/feed.py", "misp/mapping.py", "misp/stamp.py")
 _DATA = ("schemas", "data/vocabularies")
 
 
@@ -39,11 +40,12 @@ def fingerprint(*parts: str) -> str:
 
 
 class Cache:
-    """One directory of pickled entries per fingerprint under `root`."""
+    """One directory of pickled entries per kind and fingerprint under `root`."""
 
-    def __init__(self, root: Path, key: str) -> None:
+    def __init__(self, root: Path, key: str, kind: str = "check") -> None:
         self.root = root
-        self.dir = root / "check" / key[:32]
+        self.kind = kind
+        self.dir = root / kind / key[:32]
         self.hits = 0
         self.misses = 0
 
@@ -79,7 +81,7 @@ class Cache:
 
     def prune(self) -> None:
         """Drop the entries of other fingerprints: they can never be read again."""
-        parent = self.root / "check"
+        parent = self.root / self.kind
         if parent.is_dir():
             for other in parent.iterdir():
                 if other != self.dir:

@@ -122,13 +122,13 @@ def _setup_errors_are_usage(func: Command) -> Command:
     """Unreadable ATT&CK data or an unwritable output is a set-up error (exit 2), not content."""
     def run(args: argparse.Namespace) -> int:
         from tide.attack import AttackDataError
-        from tide.misp import MispExportError
+        from tide.config import ConfigError
         from tide.output import OutputError
 
         try:
             code: int = func(args)
             return code
-        except (AttackDataError, MispExportError, OutputError) as exc:
+        except (AttackDataError, ConfigError, OutputError) as exc:
             raise _UsageError(str(exc)) from exc
     return run
 

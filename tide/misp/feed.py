@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+import pickle
+from typing import Any, Protocol
 
 from tide.config import Config, ConfigError
 from tide.misp.event import build_event
@@ -20,10 +21,22 @@ class MispExportError(ConfigError):
     """The catalogue cannot be exported as configured: the CLI reports it as a configuration error."""
 
 
+class Memo(Protocol):
+    """Where finished events are kept between builds (tide.cache.Cache)."""
+
+    def get(self, key: str) -> Any | None: ...
+
+    def put(self, key: str, value: Any) -> None: ...
+
+
 def export_misp(
-    catalogue: Catalogue, config: Config, previous: PreviousFeed | None = None
+    catalogue: Catalogue, config: Config, previous: PreviousFeed | None = None, memo: Memo | None = None
 ) -> dict[str, bytes]:
-    """Every file of the feed, by its name inside the feed directory."""
+    """Every file of the feed, by its name inside the feed directory.
+
+    With a `memo`, an event whose inputs (the enriched vector, its creator and the event the
+    previous feed holds for it) are those of an earlier build is taken from there instead of
+    being built again: PyMISP costs milliseconds per event."""
     files: dict[str, bytes] = {}
     manifest: dict[str, Any] = {}
     hashes: list[str] = []
@@ -31,20 +44,42 @@ def export_misp(
         uuid = event_uuid(vector.uuid)
         if uuid in manifest:
             raise MispExportError(f"{vector.path}: another vector has the uuid {vector.uuid}")
-        base = base_timestamp(vector)
-        event = build_event(vector, creator(vector, config), base).to_feed(
-            with_distribution=False, with_local_tags=False
-        )["Event"]
-        if previous is not None:
-            stamp_event(event, previous.events.get(uuid), previous.timestamps.get(uuid), base)
-        data = dump({"Event": event})
+        org = creator(vector, config)
+        key = _memo_key(vector, org, previous, uuid) if memo is not None else ""
+        done = memo.get(key) if memo is not None else None
+        if done is None:
+            done = _event_file(vector, org, previous, uuid)
+            if memo is not None:
+                memo.put(key, done)
+        data, manifest[uuid], event_hashes = done
         files[f"{uuid}.json"] = data
-        manifest[uuid] = {key: event[key] for key in _MANIFEST_FIELDS}
-        manifest[uuid]["integrity:sha256"] = hashlib.sha256(data).hexdigest()
-        hashes += [f"{digest},{uuid}\n" for digest in value_hashes(event)]
+        hashes += event_hashes
     files["manifest.json"] = dump(manifest)
     files["hashes.csv"] = "".join(hashes).encode("utf-8")
     return files
+
+
+def _event_file(vector: Vector, org: Organisation, previous: PreviousFeed | None,
+                uuid: str) -> tuple[bytes, dict[str, Any], list[str]]:
+    """One event: its file, its manifest entry and its hashes.csv lines."""
+    base = base_timestamp(vector)
+    event = build_event(vector, org, base).to_feed(with_distribution=False, with_local_tags=False)["Event"]
+    if previous is not None:
+        stamp_event(event, previous.events.get(uuid), previous.timestamps.get(uuid), base)
+    data = dump({"Event": event})
+    entry = {key: event[key] for key in _MANIFEST_FIELDS}
+    entry["integrity:sha256"] = hashlib.sha256(data).hexdigest()
+    return data, entry, [f"{digest},{uuid}\n" for digest in value_hashes(event)]
+
+
+def _memo_key(vector: Vector, org: Organisation, previous: PreviousFeed | None, uuid: str) -> str:
+    # Everything an event is a function of. Pickle bytes of equal vectors can differ (shared
+    # objects), which only costs a miss; different vectors never give the same bytes.
+    digest = hashlib.sha256(pickle.dumps((vector, org), protocol=pickle.HIGHEST_PROTOCOL))
+    if previous is not None:
+        digest.update(b"\0%d\0" % previous.timestamps.get(uuid, -1))
+        digest.update(previous.raw.get(uuid, b""))
+    return digest.hexdigest()
 
 
 def creator(vector: Vector, config: Config) -> Organisation:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,12 +29,44 @@ _LISTS = ("Attribute", "Object", "EventReport")
 Json = dict[str, Any]
 
 
+class _LazyEvents(Mapping[str, Json]):
+    """Previous events by uuid, each parsed (and checked) the first time it is asked for: an
+    unchanged vector whose event comes from the build cache never needs its old event parsed."""
+
+    def __init__(self, raw: dict[str, bytes]) -> None:
+        self.raw = raw
+        self._parsed: dict[str, Json | None] = {}
+
+    def _parse(self, key: str) -> Json | None:
+        if key not in self._parsed:
+            try:
+                event = json.loads(self.raw[key]).get("Event")
+            except (ValueError, AttributeError):
+                event = None
+            ok = _well_formed(event) and event.get("uuid") == key and _int(event.get("timestamp")) is not None
+            self._parsed[key] = event if ok else None
+        return self._parsed[key]
+
+    def __getitem__(self, key: str) -> Json:
+        event = self._parse(key) if key in self.raw else None
+        if event is None:
+            raise KeyError(key)
+        return event
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key in sorted(self.raw) if self._parse(key) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 @dataclass(frozen=True)
 class PreviousFeed:
     """What the last build published: manifest timestamps, and the events that could be read."""
 
     timestamps: dict[str, int]  # event uuid -> manifest timestamp
-    events: dict[str, Json] = field(default_factory=dict)  # event uuid -> its "Event" object
+    events: Mapping[str, Json] = field(default_factory=dict)  # event uuid -> its "Event" object
+    raw: dict[str, bytes] = field(default_factory=dict)  # event uuid -> the bytes of its file
 
 
 def read_previous_feed(misp_dir: Path) -> PreviousFeed | None:
@@ -46,19 +79,17 @@ def read_previous_feed(misp_dir: Path) -> PreviousFeed | None:
     if not isinstance(manifest, dict):
         return None
     timestamps: dict[str, int] = {}
-    events: dict[str, Json] = {}
+    raw: dict[str, bytes] = {}
     for key, entry in manifest.items():
         stamp = _int(entry.get("timestamp")) if isinstance(entry, dict) else None
         if not _UUID.match(str(key)) or stamp is None:
             continue
         timestamps[key] = stamp
         try:
-            event = json.loads((misp_dir / f"{key}.json").read_text(encoding="utf-8")).get("Event")
-        except (OSError, ValueError, AttributeError):
+            raw[key] = (misp_dir / f"{key}.json").read_bytes()
+        except OSError:
             continue
-        if _well_formed(event) and event.get("uuid") == key and _int(event.get("timestamp")) is not None:
-            events[key] = event
-    return PreviousFeed(timestamps, events)
+    return PreviousFeed(timestamps, _LazyEvents(raw), raw)
 
 
 def _well_formed(event: Any) -> bool:

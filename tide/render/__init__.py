@@ -17,7 +17,8 @@ Every path is made of slug characters only and checked (`links.check_path`). Lin
 are relative. Every page starts with YAML front matter holding `uuid` (the vector's, else a uuid5
 of the page path) and `title`; the `mkdocs` flavour adds `tags` to vector pages and shows the
 criticality and TLP as admonitions, the `portable` flavour uses no MkDocs-only syntax. Templates
-(Jinja2, in the project's `templates/` directory) only place values computed in `views`; object
+(Jinja2, in the project's `templates/` directory) only place values computed in `views` and
+`catalogue_views`; object
 text is made inert by `safety` on the way.
 """
 

@@ -11,10 +11,10 @@ import jinja2
 import yaml
 
 from tide.model import Catalogue, Vector
+from tide.render.catalogue_views import CatalogueViews
 from tide.render.links import check_path, page_uuid
 from tide.render.lookup import ENTRY_PAGE_FIELDS, build_lookup
 from tide.render.tags import vector_tags
-from tide.render.views import Views
 from tide.slug import slugify
 
 FLAVOURS = ("portable", "mkdocs")
@@ -34,7 +34,7 @@ class PageKind:
     kind: str
     path: str  # output path, with `{slug}` for kinds with one page per item
     template: str
-    pages: Callable[[Views], Iterable[Page]]
+    pages: Callable[[CatalogueViews], Iterable[Page]]  # the pages of this kind
 
 
 T = TypeVar("T")
@@ -46,29 +46,32 @@ def _bind(method: Callable[[str, T], dict[str, Any]], item: T) -> Callable[[str]
     return view
 
 
-def _one(title: str, view: Callable[[Views, str], dict[str, Any]]) -> Callable[[Views], Iterable[Page]]:
+PageList = Callable[[CatalogueViews], Iterable[Page]]
+
+
+def _one(title: str, view: Callable[[CatalogueViews, str], dict[str, Any]]) -> PageList:
     return lambda views: [Page("", title, "", (), lambda here: view(views, here))]
 
 
-def _vectors(views: Views) -> Iterable[Page]:
+def _vectors(views: CatalogueViews) -> Iterable[Page]:
     for vector in views.look.catalogue.vectors:
         yield Page(vector.slug, vector.name, vector.uuid, tuple(t.name for t in vector_tags(vector)),
                    _bind(views.vector_view, vector))
 
 
-def _techniques(views: Views) -> Iterable[Page]:
+def _techniques(views: CatalogueViews) -> Iterable[Page]:
     for tid, technique in sorted(views.look.techniques.items()):
         yield Page(views.look.technique_slugs[tid], f"{tid} {technique.full_name or technique.name}", "", (),
                    _bind(views.technique_view, technique))
 
 
-def _actors(views: Views) -> Iterable[Page]:
+def _actors(views: CatalogueViews) -> Iterable[Page]:
     for key, actor in sorted(views.look.actors.items()):
         yield Page(views.look.actor_slugs[key], actor.name, "", (), _bind(views.actor_view, actor))
 
 
-def _entries(field: str) -> Callable[[Views], Iterable[Page]]:
-    def pages(views: Views) -> Iterable[Page]:
+def _entries(field: str) -> PageList:
+    def pages(views: CatalogueViews) -> Iterable[Page]:
         for entry in _used(views, field):
             slug = views.look.entry_slug(entry)
             assert slug is not None
@@ -76,11 +79,11 @@ def _entries(field: str) -> Callable[[Views], Iterable[Page]]:
     return pages
 
 
-def _entry_index(field: str) -> Callable[[Views], Iterable[Page]]:
+def _entry_index(field: str) -> PageList:
     return _one(views_title(field), lambda views, here: views.entries_view(here, field, _used(views, field)))
 
 
-def _used(views: Views, field: str) -> list[Any]:
+def _used(views: CatalogueViews, field: str) -> list[Any]:
     return sorted((e for (f, _), e in views.look.entries.items() if f == field), key=lambda e: (e.name.lower(), e.name))
 
 
@@ -88,13 +91,13 @@ def views_title(field: str) -> str:
     return {"platforms": "Platforms", "domains": "Domains", "targets": "Targets"}.get(field, field.title())
 
 
-def _vocabularies(views: Views) -> Iterable[Page]:
+def _vocabularies(views: CatalogueViews) -> Iterable[Page]:
     for name, vocabulary in sorted(views.vocabularies.items()):
         yield Page(slugify(name), vocabulary.title or vocabulary.name, "", (),
                    _bind(views.vocabulary_view, vocabulary))
 
 
-def _home(views: Views, here: str) -> dict[str, Any]:
+def _home(views: CatalogueViews, here: str) -> dict[str, Any]:
     look = views.look
     counts = [("Threat vectors", page_path("vector-index"), len(look.catalogue.vectors)),
               ("ATT&CK techniques", page_path("technique-index"), len(look.techniques)),
@@ -145,7 +148,7 @@ def render_markdown(catalogue: Catalogue, templates: Path, flavour: str = "porta
     if flavour not in FLAVOURS:
         raise ValueError(f"unknown Markdown flavour {flavour!r}; expected one of {', '.join(FLAVOURS)}")
     env = environment(templates)
-    views = Views(build_lookup(catalogue), page_path, mkdocs=flavour == "mkdocs")
+    views = CatalogueViews(build_lookup(catalogue), page_path, mkdocs=flavour == "mkdocs")
     out: dict[str, str] = {}
     for kind in PAGE_KINDS:
         template = env.get_template(kind.template)

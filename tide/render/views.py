@@ -1,6 +1,7 @@
 """View models: everything a template prints, computed here (links, escaping, order, wording).
+This module has the shared pieces and the vector page; `catalogue_views` the other pages.
 
-Each `*_view` function returns a plain dict of ready-to-print strings and lists for one page;
+Each `*_view` method returns a plain dict of ready-to-print strings and lists for one page;
 templates only place them. Untrusted text goes through `safety` before it gets here; names go
 through `md_text`, URLs through `safe_url`.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from tide.model import Actor, Technique, TechniqueRef, Vector, VocabEntry, Vocabulary
+from tide.model import Actor, Technique, TechniqueRef, Vector, VocabEntry
 from tide.render.links import md_link, relative
 from tide.render.lookup import ENTRY_PAGE_FIELDS, Lookup, actor_key
 from tide.render.mermaid import chaining_graph, chaining_nodes
@@ -20,21 +21,6 @@ from tide.render.tags import Tag, vector_tags
 # The classified fields of the "Model data" section, in page order.
 MODEL_FIELDS = ("killchain", "domains", "targets", "platforms", "severity", "leverage", "impact", "viability")
 ICONS = {"vector": "☣️", "technique": "🗡️", "actor": "🐲", "vocabulary": "📒", "home": "⚜️"}
-# ATT&CK matrices: domain title and tactics in matrix order, as the pinned ATT&CK 19 data has them.
-# Tactics a later release adds are listed after these, by id.
-MATRICES = {
-    "enterprise-attack": ("Enterprise", ("reconnaissance", "resource-development", "initial-access", "execution",
-                                         "persistence", "privilege-escalation", "stealth", "defense-impairment",
-                                         "defense-evasion", "credential-access", "discovery", "lateral-movement",
-                                         "collection", "command-and-control", "exfiltration", "impact")),
-    "mobile-attack": ("Mobile", ("initial-access", "execution", "persistence", "privilege-escalation",
-                                 "defense-evasion", "credential-access", "discovery", "lateral-movement",
-                                 "collection", "command-and-control", "exfiltration", "impact", "network-effects",
-                                 "remote-service-effects")),
-    "ics-attack": ("ICS", ("initial-access", "execution", "persistence", "privilege-escalation", "evasion",
-                           "discovery", "lateral-movement", "collection", "command-and-control",
-                           "inhibit-response-function", "impair-process-control", "impact")),
-}
 NONE = "—"
 
 Paths = Callable[[str, str], str]  # (page kind, slug) -> output path
@@ -249,143 +235,6 @@ class Views:
         shown = [r.replacement or r.technique for r in vector.techniques]
         return joined(self.technique_id_link(here, t.id, table=True) if t else md_text(r.id, table=True)
                       for r, t in zip(vector.techniques, shown, strict=True))
-
-    def technique_view(self, here: str, technique: Technique) -> dict[str, Any]:
-        citations = self.look.citations.get(technique.id, [])
-        status = ""
-        if technique.revoked or technique.deprecated:
-            status = f"**{'Revoked' if technique.revoked else 'Deprecated'} in ATT&CK.**"
-            replacement = technique.revoked_by and self.look.techniques.get(technique.revoked_by)
-            if technique.revoked_by:
-                status += f" Replaced by {self.technique_id_link(here, technique.revoked_by)}"
-                status += f" {self.technique_name_link(replacement)}." if replacement else "."
-        parent = ""
-        if technique.parent:
-            parent = self.technique_id_link(here, technique.parent)
-        rows = [[self.vector_link(here, c.vector, table=True),
-                 md_text(self.entry_label(c.vector.criticality), table=True),
-                 md_text(c.cited_as, table=True)]
-                for c in sorted(citations, key=lambda c: (c.vector.name, c.vector.uuid, c.cited_as))]
-        name = md_text(technique.full_name or technique.name)
-        return {"title": f"{ICONS['technique']} {md_text(technique.id)} {name}",
-                "status": status,
-                "facts": [f"**ATT&CK:** {self.external(technique.id, technique.url)}",
-                          f"**Tactics:** {joined(md_text(t.name) for t in technique.tactics)}",
-                          f"**Platforms:** {joined(md_text(p) for p in technique.platforms)}",
-                          *([f"**Sub-technique of:** {parent}"] if parent else [])],
-                "description": sanitize_markdown(technique.description, heading_floor=3),
-                "vectors": rows,
-                "notice": md_text(self.look.catalogue.attack.notice)}
-
-    def techniques_view(self, here: str) -> dict[str, Any]:
-        """Coverage by matrix and tactic of the current techniques; revoked/deprecated ones apart."""
-        domains = list(MATRICES)
-        groups: dict[tuple[int, str], dict[tuple[int, str, str], list[Technique]]] = {}
-        retired = []
-        for technique in sorted(self.look.techniques.values(), key=lambda t: t.id):
-            if technique.revoked or technique.deprecated:
-                retired.append(self.technique_line(here, TechniqueRef(technique.id, technique, self.look.techniques.get(
-                    technique.revoked_by))))
-                continue
-            domain = technique.domain or self.look.catalogue.attack.domain
-            title, order = MATRICES.get(domain, (domain, ()))
-            matrix = groups.setdefault((domains.index(domain) if domain in domains else len(domains), title), {})
-            for tactic in technique.tactics:
-                rank = order.index(tactic.shortname) if tactic.shortname in order else len(order)
-                matrix.setdefault((rank, tactic.id, tactic.name), []).append(technique)
-            if not technique.tactics:
-                matrix.setdefault((len(order) + 1, "", "No tactic"), []).append(technique)
-        matrices = []
-        for (_, title), by_tactic in sorted(groups.items()):
-            tactics = []
-            for (_, _, name), techniques in sorted(by_tactic.items()):
-                rows = [[self.technique_id_link(here, t.id, table=True), md_text(t.full_name or t.name, table=True),
-                         str(len({c.vector.uuid for c in self.look.citations.get(t.id, [])}))] for t in techniques]
-                vectors = {c.vector.uuid for t in techniques for c in self.look.citations.get(t.id, [])}
-                tactics.append({"name": md_text(name), "rows": rows, "vectors": len(vectors)})
-            matrices.append({"title": md_text(title), "tactics": tactics})
-        attack = self.look.catalogue.attack
-        return {"matrices": matrices, "retired": retired, "notice": md_text(attack.notice),
-                "attack": md_text(f"{attack.domain} {attack.version}")}
-
-    def actor_view(self, here: str, actor: Actor) -> dict[str, Any]:
-        sightings = sorted(self.look.actor_vectors.get(actor_key(actor), []), key=lambda va: (va[0].name, va[0].uuid))
-        rows = [[self.vector_link(here, v, table=True), inline_markdown(a.sighting) or NONE,
-                 joined(self.external(u, u, table=True) for u in a.references)] for v, a in sightings]
-        return {"title": f"{ICONS['actor']} {md_text(actor.name)}",
-                "facts": [f"**Source:** {self.actor_source(actor, table=False)}",
-                          f"**Aliases:** {joined(md_text(a) for a in actor.aliases)}",
-                          *([f"**Link:** {self.external(actor.link, actor.link)}"] if safe_url(actor.link) else [])],
-                "description": sanitize_markdown(actor.description, heading_floor=2),
-                "vectors": rows}
-
-    def actors_view(self, here: str) -> dict[str, Any]:
-        rows = []
-        for key, actor in sorted(self.look.actors.items(), key=lambda kv: (kv[1].name.lower(), kv[0])):
-            count = len({v.uuid for v, _ in self.look.actor_vectors[key]})
-            rows.append([md_link(actor.name, relative(here, self.actor_path(actor)), table=True),
-                         self.actor_source(actor), joined(md_text(a, table=True) for a in actor.aliases), str(count)])
-        return {"rows": rows}
-
-    def entry_view(self, here: str, entry: VocabEntry) -> dict[str, Any]:
-        vectors = self.look.entry_vectors.get((entry.vocabulary, entry.name), [])
-        return {"title": " ".join(p for p in (self.vocabulary_icon(entry.vocabulary), md_text(entry.name)) if p),
-                "kind": md_text(self.vocabulary_title(entry.vocabulary)),
-                "description": inline_markdown(entry.description),
-                "link": self.external(entry.link, entry.link) if safe_url(entry.link) else "",
-                "vocabulary": md_link(self.vocabulary_title(entry.vocabulary),
-                                      relative(here, self.paths("vocabulary", self.vocabulary_slug(entry.vocabulary)))),
-                "vectors": [self.vector_row(here, v) for v in vectors]}
-
-    def vocabulary_icon(self, field: str) -> str:
-        vocabulary = self.vocabularies.get(field)
-        return vocabulary.icon if vocabulary else ""
-
-    def entries_view(self, here: str, field: str, entries: list[VocabEntry]) -> dict[str, Any]:
-        rows = [[md_link(self.entry_label(e), relative(here, self.entry_path(e)), table=True),
-                 inline_markdown(e.description) or NONE,
-                 str(len(self.look.entry_vectors.get((e.vocabulary, e.name), [])))] for e in entries]
-        return {"title": md_text(self.vocabulary_title(field)), "rows": rows,
-                "vocabulary": md_link("the whole vocabulary",
-                                      relative(here, self.paths("vocabulary", self.vocabulary_slug(field))))}
-
-    def vocabulary_view(self, here: str, vocabulary: Vocabulary) -> dict[str, Any]:
-        entries = []
-        for entry in vocabulary.entries:
-            vectors = self.look.entry_vectors.get((entry.vocabulary, entry.name), [])
-            facts = [md_code(entry.id)] + ([f"stage: {md_text(entry.stage)}"] if entry.stage else [])
-            if safe_url(entry.link):
-                facts.append(self.external("reference", entry.link))
-            if entry.vocabulary in ENTRY_PAGE_FIELDS and self.look.entry_slug(entry) and vectors:
-                facts.append(md_link("page", relative(here, self.entry_path(entry))))
-            entries.append({"heading": md_text(self.entry_label(entry)), "facts": " · ".join(facts),
-                            "description": inline_markdown(entry.description),
-                            "vectors": [self.vector_link(here, v) for v in vectors]})
-        return {"title": " ".join(p for p in (vocabulary.icon, md_text(vocabulary.title or vocabulary.name)) if p),
-                "name": md_text(vocabulary.name), "field": md_code(vocabulary.field),
-                "description": inline_markdown(vocabulary.description),
-                "reference": self.external(vocabulary.reference, vocabulary.reference)
-                if safe_url(vocabulary.reference) else "",
-                "entries": entries}
-
-    def vocabularies_view(self, here: str) -> dict[str, Any]:
-        rows = [[md_link(self.vocabulary_title(f), relative(here, self.paths("vocabulary", self.vocabulary_slug(f))),
-                         table=True), md_code(f, table=True), str(len(v.entries)),
-                 inline_markdown(v.description) or NONE]
-                for f, v in sorted(self.vocabularies.items())]
-        return {"rows": rows}
-
-    def vectors_view(self, here: str) -> dict[str, Any]:
-        return {"rows": [self.vector_row(here, v) for v in self.look.catalogue.vectors]}
-
-    def home_view(self, here: str, counts: list[tuple[str, str, int]]) -> dict[str, Any]:
-        """`counts`: (label, page path, number) for each index page."""
-        attack = self.look.catalogue.attack
-        return {"rows": [[md_link(label, relative(here, path), table=True), str(number)]
-                         for label, path, number in counts],
-                "attack": md_text(f"{attack.domain} {attack.version}".strip()),
-                "notice": md_text(attack.notice)}
-
 
 def quote(block: str) -> str:
     """A block quote of already sanitised Markdown, with no trailing spaces on empty lines."""

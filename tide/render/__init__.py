@@ -18,8 +18,7 @@ are relative. Every page starts with YAML front matter holding `uuid` (the vecto
 of the page path) and `title`; the `mkdocs` flavour adds `tags` to vector pages and shows the
 criticality and TLP as admonitions, the `portable` flavour uses no MkDocs-only syntax. Templates
 (Jinja2, in the project's `templates/` directory) only place values computed in `views` and
-`catalogue_views`; object
-text is made inert by `safety` on the way.
+`catalogue_views`; object text is made inert by `safety` on the way.
 """
 
 from tide.render.pages import FLAVOURS, PAGE_KINDS, page_path, render_markdown, vector_page

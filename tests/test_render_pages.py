@@ -425,3 +425,22 @@ def test_values_with_clashing_slugs_get_distinct_pages() -> None:
     pages = render(a)
     assert "# 💿 Windows\n" in pages["platforms/windows.md"] and "# 💿 Windows!\n" in pages["platforms/windows-2.md"]
     assert_links_resolve(pages)
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("actor.md.j2", None, "the page template actor.md.j2 is missing"),
+    ("home.md.j2", "{{ front_matter }}\n{% for x in %}\n", "home.md.j2:2: Expected an expression"),
+    ("home.md.j2", "{{ front_matter }}\n{{ page.nothing }}\n", "home.md.j2: 'dict object' has no attribute 'nothing'"),
+])
+def test_broken_templates_are_reported_by_file(tmp_path: Path, name: str, text: str | None, message: str) -> None:
+    import shutil
+
+    from tide.config import ConfigError
+
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    if text is None:
+        (tmp_path / "templates" / name).unlink()
+    else:
+        (tmp_path / "templates" / name).write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        render_markdown(catalogue(vector()), tmp_path / "templates")

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import jinja2
 import yaml
 
+from tide.config import ConfigError
 from tide.model import Catalogue, Vector
 from tide.render.catalogue_views import CatalogueViews
 from tide.render.links import check_path, page_uuid
@@ -144,14 +145,15 @@ def environment(templates: Path) -> jinja2.Environment:
 
 
 def render_markdown(catalogue: Catalogue, templates: Path, flavour: str = "portable") -> dict[str, str]:
-    """Every Markdown page of the catalogue: output path -> page text, sorted by path."""
+    """Every Markdown page of the catalogue: output path -> page text, sorted by path.
+    A missing or broken template raises ConfigError naming the file."""
     if flavour not in FLAVOURS:
         raise ValueError(f"unknown Markdown flavour {flavour!r}; expected one of {', '.join(FLAVOURS)}")
     env = environment(templates)
     views = CatalogueViews(build_lookup(catalogue), page_path, mkdocs=flavour == "mkdocs")
     out: dict[str, str] = {}
     for kind in PAGE_KINDS:
-        template = env.get_template(kind.template)
+        template = _template(env, templates, kind.template)
         for page in kind.pages(views):
             path = page_path(kind.kind, page.slug)
             if path in out:
@@ -159,9 +161,22 @@ def render_markdown(catalogue: Catalogue, templates: Path, flavour: str = "porta
             front: dict[str, Any] = {"uuid": page.uuid or page_uuid(path), "title": page.title}
             if flavour == "mkdocs" and page.tags:
                 front["tags"] = list(page.tags)
-            out[path] = tidy(template.render(front_matter=front_matter(front), page=page.view(path),
-                                             mkdocs=flavour == "mkdocs"))
+            try:
+                text = template.render(front_matter=front_matter(front), page=page.view(path),
+                                       mkdocs=flavour == "mkdocs")
+            except jinja2.TemplateError as exc:  # a user's edited template: say which and why
+                raise ConfigError(f"{templates / kind.template}: {exc.message}") from exc
+            out[path] = tidy(text)
     return dict(sorted(out.items()))
+
+
+def _template(env: jinja2.Environment, templates: Path, name: str) -> jinja2.Template:
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateNotFound as exc:
+        raise ConfigError(f"{templates}: the page template {name} is missing") from exc
+    except jinja2.TemplateSyntaxError as exc:
+        raise ConfigError(f"{exc.filename or templates / name}:{exc.lineno}: {exc.message}") from exc
 
 
 def front_matter(values: dict[str, Any]) -> str:

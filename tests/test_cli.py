@@ -96,3 +96,18 @@ def test_python_dash_m_and_help() -> None:
     proc = run("--help")
     assert proc.returncode == 0 and "validate" in proc.stdout and "build" in proc.stdout
     assert run("--version").stdout.startswith("tide ")
+
+
+def test_export_misp_writes_only_the_feed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "feed"
+    assert main(["export", "misp", "--out", str(out)]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert "manifest.json" in names and "hashes.csv" in names and len(names) == 2 + 4
+    assert "exported 4 files: 0 errors" in capsys.readouterr().err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert sorted(f"{uuid}.json" for uuid in manifest) == sorted(n for n in names if n.count("-") == 4)
+
+
+def test_export_misp_refuses_invalid_input(tmp_path: Path) -> None:
+    assert main(["export", "misp", "--out", str(tmp_path / "feed"), str(INVALID / "duplicate-key.yaml")]) == 1
+    assert not (tmp_path / "feed").exists()

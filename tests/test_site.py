@@ -22,6 +22,7 @@ from tide.site import (
     ATTACK_NOTICE,
     assemble_project,
     build_site,
+    check_site_safety,
     edit_url,
     neutralise_front_matter,
     run_mkdocs,
@@ -307,7 +308,7 @@ def test_raw_html_left_in_a_page_fails_the_build(tmp_path: Path) -> None:
 @pytest.mark.parametrize("rel", ["../escape.md", "/abs.md", "a/./b.md", "a\\b.md", "page.html",
                                  ".hidden.md", "assets/x.md", "a//b.md"])
 def test_unsafe_page_paths_are_refused(tmp_path: Path, rel: str) -> None:
-    pages = sample_pages() | {rel: "# x\n"}
+    pages = sample_pages() | {rel: "---\ntitle: x\n---\n# x\n"}
     diagnostics = build_site(pages, SITE, tmp_path / "out" / "site", site_config(), ATTACK)
     assert [d.code for d in diagnostics] == ["site-page-path"]
     assert not (tmp_path / "escape.md").exists()
@@ -315,7 +316,7 @@ def test_unsafe_page_paths_are_refused(tmp_path: Path, rel: str) -> None:
 
 
 def test_generated_page_may_not_shadow_a_hand_written_one(tmp_path: Path) -> None:
-    diagnostics = build_site(sample_pages() | {"about.md": "# About\n"}, SITE, tmp_path / "site",
+    diagnostics = build_site(sample_pages() | {"about.md": "---\ntitle: About\n---\n"}, SITE, tmp_path / "site",
                              site_config(), ATTACK)
     assert [(d.path, d.code) for d in diagnostics] == [("site/docs/about.md", "site-page-clash")]
 
@@ -413,7 +414,7 @@ def test_navigation_has_the_index_pages_in_reading_order(tmp_path: Path) -> None
         "vocabularies.md": "---\ntitle: Vocabularies\n---\n# V\n",
         "techniques.md": "---\ntitle: ATT&CK coverage\n---\n# T\n",
         "threat-vectors.md": "---\ntitle: Threat vectors\n---\n# TV\n",
-        "zz-extra.md": "# Extra\n",
+        "zz-extra.md": "---\ntitle: Extra\n---\n# Extra\n",
         "threat-vectors/a.md": "---\ntitle: A\n---\n# A\n",
         "techniques/t1.md": "---\ntitle: T1\n---\n# T1\n",
     }
@@ -425,7 +426,7 @@ def test_navigation_has_the_index_pages_in_reading_order(tmp_path: Path) -> None
         {"Threat vectors": "threat-vectors.md"},
         {"ATT&CK coverage": "techniques.md"},
         {"Vocabularies": "vocabularies.md"},
-        "zz-extra.md",
+        {"Extra": "zz-extra.md"},
         "about.md",
         "tags.md",
     ]
@@ -486,3 +487,26 @@ def test_serve_site_rebuilds_when_a_watched_file_changes(tmp_path: Path) -> None
         server.join(10)
     assert not server.is_alive()
     assert reports and all(r == [] for r in reports)
+
+
+def test_generated_pages_need_a_front_matter_title(tmp_path: Path) -> None:
+    # MkDocs would take the heading, entities decoded, as the title, which the theme prints raw.
+    pages = sample_pages()
+    pages["threat-vectors/no-title.md"] = "# Heading &lt;img src=x onerror=alert(1)&gt;\n"
+    diagnostics = build_site(pages, SITE, tmp_path / "site", site_config(), ATTACK)
+    assert [(d.path, d.code) for d in diagnostics] == [("<generated>/threat-vectors/no-title.md", "site-page-title")]
+
+
+def test_entity_decoded_heading_title_is_caught_by_the_html_check(tmp_path: Path) -> None:
+    # The same page reaching MkDocs anyway (e.g. a title-less page assembled by hand) is refused
+    # by the check of the built HTML, not published.
+    project = tmp_path / "project"
+    pages = sample_pages()
+    assert assemble_project(pages, SITE, project, site_config(), ATTACK) == []
+    (project / "docs" / "threat-vectors" / "no-title.md").write_text(
+        "# Heading &lt;img src=x onerror=alert(1)&gt;\n", encoding="utf-8")
+    html = tmp_path / "html"
+    assert run_mkdocs(project / "mkdocs.yml", html) == []
+    found = check_site_safety(html, {"threat-vectors/no-title.md": ""})
+    assert [d.code for d in found] == ["site-unsafe-html"]
+    assert "onerror" in found[0].message

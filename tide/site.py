@@ -123,6 +123,12 @@ def assemble_project(
         problem = _unsafe_page_path(rel)
         if problem:
             diagnostics.append(error(rel, 0, 0, "site-page-path", f"generated page {rel!r}: {problem}"))
+        elif not _page_title(pages[rel]):
+            # Without one MkDocs titles the page from its first heading with HTML entities
+            # decoded, and the theme prints that title unescaped: escaped object text would
+            # become markup again.
+            diagnostics.append(error(display_rel(rel, pages), 0, 0, "site-page-title",
+                                     f"generated page {rel!r} has no title in its front matter"))
         elif (docs_src / rel).exists():
             diagnostics.append(error(
                 _display(docs_src / rel, config), 0, 0, "site-page-clash",
@@ -232,8 +238,7 @@ def _navigation(docs: Path, pages: Mapping[str, str]) -> list[Any]:
     indexes = [rel for rel in pages if rel != "index.md" and (
         "/" not in rel or (rel.count("/") == 1 and rel.endswith("/index.md")))]
     for rel in sorted(indexes, key=order):
-        title = _page_title(pages[rel])
-        nav.append({title: rel} if title else rel)  # MkDocs titles it from its heading
+        nav.append({_page_title(pages[rel]): rel})
     for path in sorted(docs.glob("*.md")):
         if path.name != "index.md" and path.name not in pages:
             nav.append(path.name)
@@ -254,6 +259,12 @@ def _front_matter(text: str) -> dict[str, Any]:
     except yaml.YAMLError:
         return {}  # MkDocs reports it when it reads the page
     return data if isinstance(data, dict) else {}
+
+
+def display_rel(rel: str, pages: Mapping[str, str]) -> str:
+    """How diagnostics name generated page `rel`: its object's `source`, else the page path."""
+    source = _front_matter(pages[rel]).get("source")
+    return source if isinstance(source, str) and source else f"<generated>/{rel}"
 
 
 def _unsafe_page_path(rel: str) -> str:
@@ -304,9 +315,8 @@ def page_sources(pages: Mapping[str, str], project_site_dir: Path, config: Confi
     display: dict[str, str] = {}
     edit_urls: dict[str, str] = {}
     for rel, text in pages.items():
-        meta = _front_matter(text)
-        source = meta.get("source")
-        display[rel] = source if isinstance(source, str) and source else f"<generated>/{rel}"
+        source = _front_matter(text).get("source")
+        display[rel] = display_rel(rel, pages)
         if isinstance(source, str) and source and config.repo_url and config.edit_uri:
             edit_urls[rel] = edit_url(config.repo_url, config.edit_uri, source)
     docs = Path(project_site_dir) / DOCS

@@ -136,7 +136,35 @@ def test_html_code_becomes_a_code_span() -> None:
 
 
 def test_inline_markdown_fits_a_table_cell() -> None:
-    assert inline_markdown("a | b\n\nc <x>\n- d") == "a \\| b c &lt;x> - d"
+    assert inline_markdown("a | b\n\nc <x>\n- d", table=True) == "a \\| b c &lt;x> - d"
+    assert inline_markdown("a || b \\| c \\\\| d", table=True) == "a \\|\\| b \\| c \\\\\\| d"
+    assert inline_markdown("a | b") == "a | b"
+    assert inline_markdown("`StopLogging` call") == "`StopLogging` call"
+
+
+@pytest.mark.parametrize("text", [
+    "~~~\n``` <script>alert(1)</script>\n~~~",  # a fence hiding an unbalanced run: flattened, it is text
+    "`x\\`<script>alert(1)</script>`",  # inside code a backslash is text: the span ends at x\
+    "```js\n<script>alert(1)</script>\n```",
+    "# <script>alert(1)</script>",
+    "> <img src=x onerror=alert(1)>",
+])
+def test_inline_markdown_hides_no_html(text: str) -> None:
+    for table in (False, True):
+        line = inline_markdown(text, table=table)
+        assert "\n" not in line
+        for context in (f"> {line}", f"- x: {line}", f"| a | b |\n|--|--|\n| {line} | c |"):
+            out = to_html(context)
+            assert not re.search(r"<(script|img)\b", out), (text, out)
+    assert not re.match(r"[#>`]", inline_markdown("# x")) and inline_markdown("1. x") == "1\\. x"
+
+
+def test_code_spans_follow_commonmark() -> None:
+    # the span closes at the first run of the same length, even after a backslash
+    assert sanitize_markdown("`x\\`<b>`") == "`x\\`&lt;b>`"
+    assert sanitize_markdown("\\`<b>`") == "\\`&lt;b>`"  # an escaped backtick opens nothing
+    assert sanitize_markdown("\\``<b>`") == "\\``<b>`"  # ...the rest of its run does
+    assert sanitize_markdown("``a`<b>``") == "``a`<b>``"
 
 
 def test_md_text_shows_names_literally() -> None:

@@ -91,7 +91,7 @@ class CatalogueViews(Views):
 
     def actor_view(self, here: str, actor: Actor) -> dict[str, Any]:
         sightings = sorted(self.look.actor_vectors.get(actor_key(actor), []), key=lambda va: (va[0].name, va[0].uuid))
-        rows = [[self.vector_link(here, v, table=True), inline_markdown(a.sighting) or NONE,
+        rows = [[self.vector_link(here, v, table=True), inline_markdown(a.sighting, table=True) or NONE,
                  joined(self.external(u, u, table=True) for u in a.references)] for v, a in sightings]
         return {"title": f"{ICONS['actor']} {md_text(actor.name)}",
                 "facts": [f"**Source:** {self.actor_source(actor, table=False)}",
@@ -124,7 +124,7 @@ class CatalogueViews(Views):
 
     def entries_view(self, here: str, field: str, entries: list[VocabEntry]) -> dict[str, Any]:
         rows = [[md_link(self.entry_label(e), relative(here, self.entry_path(e)), table=True),
-                 inline_markdown(e.description) or NONE,
+                 inline_markdown(e.description, table=True) or NONE,
                  str(len(self.look.entry_vectors.get((e.vocabulary, e.name), [])))] for e in entries]
         return {"title": md_text(self.vocabulary_title(field)), "rows": rows,
                 "vocabulary": md_link("the whole vocabulary",
@@ -152,7 +152,7 @@ class CatalogueViews(Views):
     def vocabularies_view(self, here: str) -> dict[str, Any]:
         rows = [[md_link(self.vocabulary_title(f), relative(here, self.paths("vocabulary", self.vocabulary_slug(f))),
                          table=True), md_code(f, table=True), str(len(v.entries)),
-                 inline_markdown(v.description) or NONE]
+                 inline_markdown(v.description, table=True) or NONE]
                 for f, v in sorted(self.vocabularies.items())]
         return {"rows": rows}
 

@@ -67,10 +67,16 @@ def sanitize_markdown(text: str, heading_floor: int = 3) -> str:
 
 
 @lru_cache(maxsize=8192)
-def inline_markdown(text: str) -> str:
-    """Untrusted Markdown flattened to one line, safe inside a table cell or a list item."""
-    flat = " ".join(sanitize_markdown(text, heading_floor=0).split())
-    return re.sub(r"(?<!\\)\|", r"\\|", flat)
+def inline_markdown(text: str, table: bool = False) -> str:
+    """Untrusted Markdown flattened to one line, safe in a list item, a quote line or (`table`) a
+    table cell. Flattened first, so block syntax (fences, headings) cannot hide anything: the line
+    is made inert as the one paragraph a renderer will see."""
+    flat = " ".join(_CONTROL.sub("", text).split())
+    if re.match(r"[#>+*-]|`{3}|~{3}", flat):
+        flat = "\\" + flat  # no heading, quote, list or fence at the start of a line
+    flat = re.sub(r"^(\d{1,9})([.)])", r"\1\\\2", flat)
+    out = _inline(flat)
+    return _PIPE.sub(lambda m: "\\|" if m.group(0) == "|" else m.group(0), out) if table else out
 
 
 @lru_cache(maxsize=65536)
@@ -232,18 +238,27 @@ def _inline(text: str) -> str:
 
 
 def _code_spans(text: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of each code span: a backtick run closed by a run of the same length."""
-    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text) if not _escaped(text, m.start())]
-    i = 0
-    while i < len(runs):
-        start, end = runs[i]
-        width = end - start
-        closer = next((k for k in range(i + 1, len(runs)) if runs[k][1] - runs[k][0] == width), None)
-        if closer is None:
+    """(start, end) of each code span, found as CommonMark does: outside code a backslash makes
+    the next character literal; a backtick run opens a span closed by the next run of the same
+    length (inside a span backslashes are plain text); an unclosed run is literal."""
+    i, size = 0, len(text)
+    while i < size:
+        char = text[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char != "`":
             i += 1
             continue
-        yield start, runs[closer][1]
-        i = closer + 1
+        opener = _BACKTICKS.match(text, i)
+        assert opener is not None
+        width = opener.end() - i
+        closer = next((m for m in _BACKTICKS.finditer(text, opener.end()) if m.end() - m.start() == width), None)
+        if closer is None:
+            i = opener.end()
+            continue
+        yield i, closer.end()
+        i = closer.end()
 
 
 def _escaped(text: str, index: int) -> bool:
@@ -254,6 +269,7 @@ def _escaped(text: str, index: int) -> bool:
 
 
 _SPECIAL = re.compile(r"[<&{\]]")
+_PIPE = re.compile(r"\\.|\|")  # an escape pair (kept) or a bare pipe (escaped for a table cell)
 _HTML_CODE = re.compile(r"<code>([^<>`\n]+)</code>", re.IGNORECASE)
 
 

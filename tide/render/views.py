@@ -208,8 +208,8 @@ class Views:
         return [md_link(actor.name, relative(here, self.actor_path(actor)), table=True),
                 self.actor_source(actor),
                 joined(md_text(a, table=True) for a in actor.aliases),
-                inline_markdown(actor.description) or NONE,
-                inline_markdown(actor.sighting) or "No documented sighting",
+                inline_markdown(actor.description, table=True) or NONE,
+                inline_markdown(actor.sighting, table=True) or "No documented sighting",
                 joined(references)]
 
     def chaining_rows(self, here: str, vector: Vector) -> list[list[str]]:
@@ -225,8 +225,8 @@ class Views:
             rows.append([self.vector_link(here, source, table=True), relation,
                          self.vector_link(here, target, table=True) if target
                          else md_text(chain.target_name, table=True),
-                         inline_markdown(chain.description) or NONE,
-                         inline_markdown(other.terrain) or NONE if other else NONE,
+                         inline_markdown(chain.description, table=True) or NONE,
+                         (inline_markdown(other.terrain, table=True) or NONE) if other else NONE,
                          self.technique_ids(here, other) if other else NONE])
         return rows
 

@@ -145,6 +145,14 @@ def sample_pages() -> dict[str, str]:
     }
 
 
+def _load_config(path: Path) -> dict[str, Any]:
+    from mkdocs.utils.yaml import get_yaml_loader
+
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=get_yaml_loader())
+    assert isinstance(data, dict)
+    return data
+
+
 def site_config(root: Path = ROOT, **changes: str) -> Config:
     values = {"repo_url": REPO, "edit_uri": "edit/main/objects/"} | changes
     return Config(root=root, **values)  # type: ignore[arg-type]
@@ -218,10 +226,14 @@ def test_hostile_front_matter_is_text_in_the_html(built: Path) -> None:
 
 def test_serve_project_is_left_behind_and_builds(built: Path, tmp_path: Path) -> None:
     project = built.parent / ".mkdocs"
-    generated = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
-    assert generated["INHERIT"] == "base.yml"
-    base = (project / "base.yml").read_text(encoding="utf-8")
-    assert base == (SITE / "mkdocs.yml").read_text(encoding="utf-8")
+    text = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    # One plain file: the user's settings verbatim, then what tide fills in.
+    assert (SITE / "mkdocs.yml").read_text(encoding="utf-8").strip() in text
+    assert "INHERIT" not in text
+    from mkdocs.utils.yaml import get_yaml_loader
+
+    generated = yaml.load(text, Loader=get_yaml_loader())
+    assert generated["docs_dir"] == "docs" and generated["theme"]["name"] == "material"
     assert generated["nav"][0] == {"Home": "index.md"}
     assert {"Threat vectors": "threat-vectors/index.md"} in generated["nav"]
     assert not any(SEED_SLUG in str(item) for item in generated["nav"])
@@ -405,7 +417,7 @@ def test_assemble_project_keeps_user_nav(tmp_path: Path) -> None:
         f.write("\nnav:\n  - index.md\n  - about.md\n")
     dest = tmp_path / "assembled"
     assert assemble_project(sample_pages(), project, dest, site_config(root=tmp_path), ATTACK) == []
-    assert "nav" not in yaml.safe_load((dest / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert _load_config(dest / "mkdocs.yml")["nav"] == ["index.md", "about.md"]
 
 
 def test_navigation_has_the_index_pages_in_reading_order(tmp_path: Path) -> None:
@@ -420,7 +432,7 @@ def test_navigation_has_the_index_pages_in_reading_order(tmp_path: Path) -> None
     }
     dest = tmp_path / "assembled"
     assert assemble_project(pages, SITE, dest, site_config(), ATTACK) == []
-    nav = yaml.safe_load((dest / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+    nav = _load_config(dest / "mkdocs.yml")["nav"]
     assert nav == [
         {"Home": "index.md"},
         {"Threat vectors": "threat-vectors.md"},
@@ -510,3 +522,32 @@ def test_entity_decoded_heading_title_is_caught_by_the_html_check(tmp_path: Path
     found = check_site_safety(html, {"threat-vectors/no-title.md": ""})
     assert [d.code for d in found] == ["site-unsafe-html"]
     assert "onerror" in found[0].message
+
+
+def test_user_settings_that_tide_fills_in_are_replaced_not_repeated(tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    shutil.copytree(SITE, project)
+    user = (SITE / "mkdocs.yml").read_text(encoding="utf-8")
+    (project / "mkdocs.yml").write_text(
+        "site_name: Old name  # replaced\ncopyright: |\n  <b>Example CSIRT</b>\n" + user
+        + "\ndocs_dir: elsewhere\n", encoding="utf-8")
+    dest = tmp_path / "assembled"
+    assert assemble_project(sample_pages(), project, dest, site_config(root=tmp_path), ATTACK) == []
+    text = (dest / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "Old name" not in text and "elsewhere" not in text
+    assert text.count("\nsite_name:") == 1 and text.count("\ncopyright:") == 1
+    assert "extra_javascript:" in text and "!!python/name:pymdownx.superfences.fence_code_format" in text
+    from mkdocs.utils.yaml import get_yaml_loader
+
+    data = yaml.load(text, Loader=get_yaml_loader())
+    assert data["site_name"] == "OpenTide threat vectors"
+    assert data["copyright"].startswith("<b>Example CSIRT</b><br>")
+    assert "MITRE ATT&amp;CK® v19.0" in data["copyright"]
+
+
+def test_flow_style_configuration_is_an_error(tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    shutil.copytree(SITE, project)
+    (project / "mkdocs.yml").write_text("{site_name: x, theme: {name: material}}\n", encoding="utf-8")
+    diagnostics = assemble_project(sample_pages(), project, tmp_path / "a", site_config(root=tmp_path), ATTACK)
+    assert [d.code for d in diagnostics] == ["site-config"] and "block style" in diagnostics[0].message

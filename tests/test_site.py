@@ -551,3 +551,16 @@ def test_flow_style_configuration_is_an_error(tmp_path: Path) -> None:
     (project / "mkdocs.yml").write_text("{site_name: x, theme: {name: material}}\n", encoding="utf-8")
     diagnostics = assemble_project(sample_pages(), project, tmp_path / "a", site_config(root=tmp_path), ATTACK)
     assert [d.code for d in diagnostics] == ["site-config"] and "block style" in diagnostics[0].message
+
+
+def test_sources_given_by_the_caller_make_edit_links_and_name_diagnostics(tmp_path: Path) -> None:
+    pages = {rel: text.replace("source: threat-vectors/AWS Delete CloudTrail Trail.yaml\n", "")
+             for rel, text in sample_pages().items()}
+    pages["threat-vectors/delete-trail.md"] += "\n[gone](gone.md)\n"
+    sources = {"threat-vectors/delete-trail.md": "threat-vectors/delete.yaml"}
+    diagnostics = build_site(pages, SITE, tmp_path / "site", site_config(), ATTACK, sources=sources)
+    assert [d.path for d in diagnostics] == ["threat-vectors/delete.yaml"]
+    pages["threat-vectors/delete-trail.md"] = pages["threat-vectors/delete-trail.md"].replace("[gone](gone.md)", "")
+    assert build_site(pages, SITE, tmp_path / "site", site_config(), ATTACK, sources=sources) == []
+    page = (tmp_path / "site" / "threat-vectors" / "delete-trail" / "index.html").read_text(encoding="utf-8")
+    assert f'href="{REPO}/edit/main/objects/threat-vectors/delete.yaml"' in page

@@ -60,8 +60,14 @@ def build_site(
     attack: AttackInfo,
     *,
     project_dir: Path | None = None,
+    sources: Mapping[str, str] | None = None,
 ) -> list[Diagnostic]:
     """Build the HTML site of `pages` (relative POSIX path -> Markdown) into `out_dir`.
+
+    `sources` maps an object page to its object file, relative to the directory that
+    `config.edit_uri` names (`threat-vectors/x.yaml`): the page gets an edit link there and
+    diagnostics about it name that file. A `source:` key in the page's front matter does the
+    same; pages with neither get no edit link.
 
     `project_site_dir` is the user's MkDocs project (`site/`). When the build succeeds, `out_dir`
     is replaced by the new site and, if `project_dir` is given, the assembled MkDocs project is
@@ -75,12 +81,12 @@ def build_site(
         diagnostics = assemble_project(pages, project_site_dir, project, config, attack)
         if any(d.is_error for d in diagnostics):
             return diagnostics
-        sources = page_sources(pages, project_site_dir, config)
+        found = page_sources(pages, project_site_dir, config, sources)
         html_dir = Path(tmp) / "html"
-        diagnostics += run_mkdocs(project / CONFIG, html_dir, sources)
+        diagnostics += run_mkdocs(project / CONFIG, html_dir, found)
         if any(d.is_error for d in diagnostics):
             return diagnostics
-        diagnostics += check_site_safety(html_dir, pages, sources)
+        diagnostics += check_site_safety(html_dir, pages, found)
         if any(d.is_error for d in diagnostics):
             return diagnostics
         _replace_dir(html_dir, out_dir)
@@ -352,13 +358,14 @@ class _Sources:
     edit_urls: dict[str, str] = field(default_factory=dict)  # docs path -> edit link
 
 
-def page_sources(pages: Mapping[str, str], project_site_dir: Path, config: Config) -> _Sources:
+def page_sources(pages: Mapping[str, str], project_site_dir: Path, config: Config,
+                 sources: Mapping[str, str] | None = None) -> _Sources:
     """Where each docs page comes from (shown in diagnostics) and its edit link, if any."""
     display: dict[str, str] = {}
     edit_urls: dict[str, str] = {}
     for rel, text in pages.items():
-        source = _front_matter(text).get("source")
-        display[rel] = display_rel(rel, pages)
+        source = (sources or {}).get(rel) or _front_matter(text).get("source")
+        display[rel] = source if isinstance(source, str) and source else display_rel(rel, pages)
         if isinstance(source, str) and source and config.repo_url and config.edit_uri:
             edit_urls[rel] = edit_url(config.repo_url, config.edit_uri, source)
     docs = Path(project_site_dir) / DOCS

@@ -8,7 +8,7 @@ import pickle
 from typing import Any, Protocol
 
 from tide.config import Config, ConfigError
-from tide.misp.event import build_event
+from tide.misp.event import event_dict
 from tide.misp.mapping import base_timestamp, event_uuid
 from tide.misp.stamp import PreviousFeed, stamp_event
 from tide.model import Catalogue, Organisation, Vector
@@ -63,7 +63,7 @@ def _event_file(vector: Vector, org: Organisation, previous: PreviousFeed | None
                 uuid: str) -> tuple[bytes, dict[str, Any], list[str]]:
     """One event: its file, its manifest entry and its hashes.csv lines."""
     base = base_timestamp(vector)
-    event = build_event(vector, org, base).to_feed(with_distribution=False, with_local_tags=False)["Event"]
+    event = event_dict(vector, org, base)
     if previous is not None:
         stamp_event(event, previous.events.get(uuid), previous.timestamps.get(uuid), base)
     data = dump({"Event": event})

@@ -161,10 +161,29 @@ def test_inline_markdown_hides_no_html(text: str) -> None:
 
 def test_code_spans_follow_commonmark() -> None:
     # the span closes at the first run of the same length, even after a backslash
-    assert sanitize_markdown("`x\\`<b>`") == "`x\\`&lt;b>`"
-    assert sanitize_markdown("\\`<b>`") == "\\`&lt;b>`"  # an escaped backtick opens nothing
+    assert sanitize_markdown("`x\\`<b>`") == "`x\\`&lt;b>\\`"
+    assert sanitize_markdown("\\`<b>`") == "\\`&lt;b>\\`"  # an escaped backtick opens nothing
     assert sanitize_markdown("\\``<b>`") == "\\``<b>`"  # ...the rest of its run does
     assert sanitize_markdown("``a`<b>``") == "``a`<b>``"
+
+
+@pytest.mark.parametrize("text", [
+    "# x `\n<script>alert(1)</script> `",  # a heading is one line: no span reaches the next
+    "- a `\n- <img src=x onerror=alert(1)> `",  # nor from one list item to the next
+    "> a `\n<script>alert(1)</script> `",
+    "| a | b |\n|---|---|\n| `<script>alert(1)</script> | </script>` |",  # cells split code spans
+    "para\n    ```\n<script>alert(1)</script>\n    ```",  # not a fence: indented in a paragraph
+    "```\n<script>alert(1)</script>\n````",  # a longer closing fence closes it everywhere
+    "  ```\n<script>alert(1)</script>\n  ```",  # an indented fence is moved to the margin
+])
+def test_block_structure_cannot_uncover_code(text: str) -> None:
+    out = to_html(sanitize_markdown(text))
+    assert not re.search(r"<(script|img)\b", out), out
+
+
+def test_code_spans_may_cross_lines_of_one_paragraph() -> None:
+    assert sanitize_markdown("the `beacon\ninterval` <b>") == "the `beacon\ninterval` &lt;b>"
+    assert sanitize_markdown("  ```\n  code\n  ```") == "```\ncode\n```"
 
 
 def test_md_text_shows_names_literally() -> None:
@@ -219,7 +238,8 @@ def corpus_texts() -> list[tuple[str, str]]:
 
 def test_corpus_texts_render_as_before() -> None:
     """Harmless corpus text (no `<`) renders exactly as written; the sanitiser's escapes are
-    invisible. The few exceptions: an unclosed fence closed, indented code fenced, and PowerShell
+    invisible. The exceptions are fences Python-Markdown missed (indented, closed by a longer
+    fence, left open, indented code) now code as CommonMark has them, and PowerShell
     `[Type]::Method()` lines that renderers took for link definitions now shown as text."""
     differing = []
     for name, text in corpus_texts():
@@ -230,7 +250,7 @@ def test_corpus_texts_render_as_before() -> None:
             differing.append(name)
             out = sanitize_markdown(text)
             assert "```" in out or "    " in text or re.search(r"^\[[^\]]*\\\]::", out, flags=re.M), name
-    assert len(differing) <= 3, differing
+    assert len(differing) <= 8, differing
 
 
 def test_corpus_descriptions_render_without_raw_html() -> None:

@@ -32,7 +32,9 @@ SAFE_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos", "nbsp", "copy", "r
                            "mdash", "ndash", "laquo", "raquo", "euro", "deg", "times"})
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_FENCE = re.compile(r"^(?P<prefix>[ \t]*(?:>[ \t]?)*[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+# Only top-level fences (at most three spaces in) are code to every renderer; fences in quotes or
+# list items are treated as text, which is safe whatever a renderer makes of them.
+_FENCE = re.compile(r"^(?P<prefix> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _ATX = re.compile(r"^(?P<indent> {0,3})(?P<hashes>#{1,6})(?P<rest>[ \t].*|)$")
 _HASH_WORD = re.compile(r"^( {0,3})(#+)(?=[^#\s])")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
@@ -54,15 +56,18 @@ def sanitize_markdown(text: str, heading_floor: int = 3) -> str:
     blocks = list(_blocks(lines))
     shift = _heading_shift(blocks, heading_floor)
     out: list[str] = []
+    fenced = False
     for kind, block in blocks:
-        if kind == "fence":
-            out.extend(_fence(block))
-        elif kind == "indented":
-            out.extend(_indented_code(block))
-        elif kind == "blank":
-            out.extend(block)
-        else:
-            out.extend(_text_block(block, shift))
+        if kind in ("fence", "indented"):
+            if out and out[-1]:
+                out.append("")  # every renderer then sees the fence, whatever came before
+            out.extend(_fence(block) if kind == "fence" else _indented_code(block))
+            fenced = True
+            continue
+        if fenced and kind != "blank":
+            out.append("")
+        fenced = False
+        out.extend(block if kind == "blank" else _text_block(block, shift))
     return "\n".join(out).strip("\n")
 
 
@@ -152,8 +157,12 @@ def _opens_fence(line: str) -> bool:
                                 and "`" in fence.group("info"))
 
 
+def _closing(fence: str) -> re.Pattern[str]:
+    return re.compile(r"^ {0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$")
+
+
 def _fence_end(lines: list[str], start: int, fence: str) -> int:
-    closing = re.compile(r"^[ \t]*(?:>[ \t]?)*[ \t]*" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$")
+    closing = _closing(fence)
     for k in range(start + 1, len(lines)):
         if closing.match(lines[k]):
             return k + 1
@@ -161,21 +170,21 @@ def _fence_end(lines: list[str], start: int, fence: str) -> int:
 
 
 def _fence(block: list[str]) -> list[str]:
-    """Keep the code; tame the info string; close a fence the author left open."""
+    """Keep the code; tame the info string; put both fence lines at the margin, the closing one
+    the same as the opening one (Python-Markdown needs that); close a fence left open."""
     match = _FENCE.match(block[0])
     assert match is not None
-    prefix, fence = match.group("prefix"), match.group("fence")
+    fence = match.group("fence")
     words = match.group("info").split()
     language = words[0] if words and re.fullmatch(r"[A-Za-z0-9_+#.\-]{1,30}", words[0]) else ""
     if language.lower() == "mermaid":
         language = "text"
-    out = [f"{prefix}{fence}{language}", *block[1:]]
-    closing = re.compile(r"^[ \t]*(?:>[ \t]?)*[ \t]*" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$")
-    if len(block) == 1 or not closing.match(block[-1]):
-        while len(out) > 1 and not out[-1].strip():
-            out.pop()
-        out.append(f"{prefix}{fence}")
-    return out
+    indent = len(match.group("prefix"))  # content loses as much indentation as the fence had
+    closed = len(block) > 1 and bool(_closing(fence).match(block[-1]))
+    body = [re.sub(f"^ {{0,{indent}}}", "", line) for line in block[1:-1 if closed else None]]
+    while not closed and body and not body[-1].strip():
+        body.pop()  # an unclosed fence: drop the blank tail before closing it
+    return [f"{fence}{language}", *body, fence]
 
 
 def _indented_code(block: list[str]) -> list[str]:
@@ -225,8 +234,45 @@ def _text_block(block: list[str], shift: int) -> list[str]:
 
 # -- inline level ------------------------------------------------------------------------------
 
+_DELIMITER_ROW = re.compile(r"^ {0,3}\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$", re.M)
+_CELL = re.compile(r"\\.|\|")
+
+
 def _inline(text: str) -> str:
-    """Escape everything dangerous outside code spans of one paragraph-like chunk."""
+    """Escape everything dangerous outside code spans of one paragraph-like chunk.
+
+    Code spans are taken within one run of paragraph lines (one cell in a table) only, and every
+    backtick outside them is escaped: renderers then agree on what is code, whatever block
+    structure they see."""
+    if not (_DELIMITER_ROW.search(text) and "|" in text):
+        return "\n".join(_inline_segment("\n".join(run)) for run in _paragraph_runs(text.split("\n")))
+    lines = []
+    for line in text.split("\n"):
+        cells, pos = [], 0
+        for match in _CELL.finditer(line):
+            if match.group(0) == "|":
+                cells += [_inline_segment(line[pos:match.start()]), "|"]
+                pos = match.end()
+        lines.append("".join([*cells, _inline_segment(line[pos:])]))
+    return "\n".join(lines)
+
+
+# A line that may start a block (to any renderer) ends the run of lines a code span can cross.
+_NEW_BLOCK = re.compile(r"^[ \t]*(?:[>#|<]|[-+*](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$)|`{3}|~{3}|[-=*_][-=*_ \t]*$)")
+
+
+def _paragraph_runs(lines: list[str]) -> Iterator[list[str]]:
+    run: list[str] = []
+    for line in lines:
+        if run and (_NEW_BLOCK.match(line) or _ATX.match(run[0])):
+            yield run
+            run = []
+        run.append(line)
+    if run:
+        yield run
+
+
+def _inline_segment(text: str) -> str:
     out: list[str] = []
     pos = 0
     for start, end in _code_spans(text):
@@ -268,7 +314,7 @@ def _escaped(text: str, index: int) -> bool:
     return backslashes % 2 == 1
 
 
-_SPECIAL = re.compile(r"[<&{\]]")
+_SPECIAL = re.compile(r"[<&{\]`]")
 _PIPE = re.compile(r"\\.|\|")  # an escape pair (kept) or a bare pipe (escaped for a table cell)
 _HTML_CODE = re.compile(r"<code>([^<>`\n]+)</code>", re.IGNORECASE)
 
@@ -307,6 +353,8 @@ def _inert_text(text: str, start: int, end: int) -> str:
             out.append("&amp;" if entity and entity.group(1) not in SAFE_ENTITIES else "&")
         elif char == "{" and not _escaped(text, i):
             out.append("\\{")
+        elif char == "`" and not _escaped(text, i):
+            out.append("\\`")  # a backtick that opens no span here must open none anywhere
         elif char == "]" and not _escaped(text, i) and _unsafe_destination(text, i + 1):
             out.append("\\]")
         else:

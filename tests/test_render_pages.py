@@ -341,6 +341,12 @@ def test_hostile_objects_render_inert(flavour: str) -> None:
     assert "### Heading" in text and "\n# Heading" not in text
 
 
+def test_front_matter_titles_are_one_line() -> None:
+    text = render(vector("Two\n---\nlines: [x] 'y' \"z\" #c", slug="two-lines"))["threat-vectors/two-lines.md"]
+    head = text.split("\n---\n", 1)[0]
+    assert head.count("\n") == 2 and yaml.safe_load(head[4:])["title"] == "Two --- lines: [x] 'y' \"z\" #c"
+
+
 def check(path: str) -> bool:
     return not path.startswith("/") and ".." not in path.split("/") and bool(re.fullmatch(r"[a-z0-9/.-]+", path))
 

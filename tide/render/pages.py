@@ -158,7 +158,8 @@ def render_markdown(catalogue: Catalogue, templates: Path, flavour: str = "porta
             path = page_path(kind.kind, page.slug)
             if path in out:
                 raise ValueError(f"two pages would be written to {path}")
-            front: dict[str, Any] = {"uuid": page.uuid or page_uuid(path), "title": page.title}
+            # One line: a "---" line inside a quoted title would end the front matter for some readers.
+            front: dict[str, Any] = {"uuid": page.uuid or page_uuid(path), "title": " ".join(page.title.split())}
             if flavour == "mkdocs" and page.tags:
                 front["tags"] = list(page.tags)
             try:

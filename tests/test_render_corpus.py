@@ -118,18 +118,26 @@ def test_every_internal_link_of_the_corpus_build_resolves(corpus: tuple[Catalogu
     assert_links_resolve(corpus[1])
 
 
-def test_every_rendered_href_is_a_web_url_or_a_page(corpus: tuple[Catalogue, dict[str, str]]) -> None:
+@pytest.fixture(scope="module")
+def corpus_html(corpus: tuple[Catalogue, dict[str, str]]) -> dict[str, str]:
+    """The pages as Python-Markdown (MkDocs' renderer) turns them into HTML, made once."""
+    md = markdown.Markdown(extensions=["tables", "fenced_code", "attr_list"])
+    out = {}
+    for path, text in corpus[1].items():
+        out[path] = md.reset().convert(text.split("\n---\n", 1)[1])
+    return out
+
+
+def test_every_rendered_href_is_a_web_url_or_a_page(corpus_html: dict[str, str]) -> None:
     """What a Markdown renderer makes of the pages (reference definitions included): every link
     target is an absolute web URL or another page of the build."""
     import posixpath
 
-    pages = corpus[1]
-    for path, text in pages.items():
-        html = markdown.markdown(text.split("\n---\n", 1)[1], extensions=["tables", "fenced_code", "attr_list"])
+    for path, html in corpus_html.items():
         for href in re.findall(r'(?:href|src)="([^"]*)"', html):
             if re.match(r"(https?|ftp)://|mailto:", href):
                 continue
-            assert posixpath.normpath(posixpath.join(posixpath.dirname(path), href)) in pages, (path, href)
+            assert posixpath.normpath(posixpath.join(posixpath.dirname(path), href)) in corpus_html, (path, href)
 
 
 def test_every_page_has_front_matter(corpus: tuple[Catalogue, dict[str, str]]) -> None:
@@ -137,9 +145,8 @@ def test_every_page_has_front_matter(corpus: tuple[Catalogue, dict[str, str]]) -
         assert re.match(r"---\nuuid: [0-9a-f-]{36}\ntitle: .+\n---\n", text), path
 
 
-def test_corpus_pages_carry_no_raw_html(corpus: tuple[Catalogue, dict[str, str]]) -> None:
-    for path, text in corpus[1].items():
-        html = markdown.markdown(text.split("\n---\n", 1)[1], extensions=["tables", "fenced_code", "attr_list"])
+def test_corpus_pages_carry_no_raw_html(corpus_html: dict[str, str]) -> None:
+    for path, html in corpus_html.items():
         assert set(re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", html)) <= SAFE_TAGS, path
         assert not re.search(r'(href|src)="\s*javascript:', html, flags=re.I), path
 

@@ -124,15 +124,6 @@ def _check_one(raw: bytes, name: str, attack: TechniqueLookup) -> Checked:
     return dataclasses.replace(doc, positions={}, key_positions={}), found, links_of(doc)
 
 
-def _package_version(name: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return ""
-
-
 def _jobs() -> int:
     value = os.environ.get("TIDE_JOBS", "")
     return int(value) if value.isdigit() and int(value) > 0 else (os.cpu_count() or 1)
@@ -160,7 +151,7 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
     templates = templates or config.root / "templates"
     if not (templates / "vector.md.j2").is_file():
         raise ConfigError(f"no page templates in {templates} (vector.md.j2 is missing)")
-    memo_key = fingerprint(_package_version("pymisp"), repr(catalogue.attack)) if use_cache else None
+    memo_key = fingerprint(repr(catalogue.attack)) if use_cache else None
     with Staging(out) as stage:
         for rel, data in outputs(catalogue, config, out, templates, memo_key).items():
             stage.write(rel, data)

@@ -36,7 +36,7 @@ def export_misp(
 
     With a `memo`, an event whose inputs (the enriched vector, its creator and the event the
     previous feed holds for it) are those of an earlier build is taken from there instead of
-    being built again: PyMISP costs milliseconds per event."""
+    being built, stamped and dumped again."""
     files: dict[str, bytes] = {}
     manifest: dict[str, Any] = {}
     hashes: list[str] = []

@@ -15,8 +15,11 @@ renderer-independent: the text stays Markdown, but
   URL gets its closing `]` escaped: it renders as the visible text it was, never as a link (a
   relative link would point nowhere in our output; PowerShell's `[Type]::Method()` at the start
   of a line is a reference definition to every renderer);
-- code (fenced, indented, inline) is left alone, an unclosed fence is closed, `mermaid` fences
-  are shown as code rather than drawn, and headings are shifted below the page's own sections.
+- code is left alone where every renderer agrees it is code: top-level fences (moved to the
+  margin, closed by the same fence, closed at the end if left open; `mermaid` shown, not drawn),
+  indented code (rewritten as a fence) and code spans within one run of paragraph lines or one
+  table cell; every other backtick is escaped so that no renderer finds a span we did not;
+- headings are shifted below the page's own sections.
 """
 
 from __future__ import annotations
@@ -103,7 +106,7 @@ def safe_url(url: str) -> str | None:
     if not match or match.group(1) not in SAFE_SCHEMES:
         return None
     for char, code in (("\\", "%5C"), ("(", "%28"), (")", "%29"), ("<", "%3C"), (">", "%3E"),
-                       ('"', "%22"), ("'", "%27"), ("`", "%60")):
+                       ('"', "%22"), ("'", "%27"), ("`", "%60"), ("|", "%7C")):
         url = url.replace(char, code)
     return url
 

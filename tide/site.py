@@ -1,8 +1,8 @@
 """The static site stage: generated Markdown pages + the `site/` MkDocs project -> HTML.
 
 `build_site` assembles a MkDocs project in a private staging directory (the hand-written pages of
-`site/docs/`, the generated pages, and a `mkdocs.yml` that inherits the user's file and fills in
-what the build knows), runs MkDocs in strict mode in-process, turns every MkDocs warning into a
+`site/docs/`, the generated pages, and a copy of the user's `mkdocs.yml` with what the build knows
+filled in), runs MkDocs in strict mode in-process, turns every MkDocs warning into a
 Diagnostic, checks that no page carries script that object text could have smuggled in, and only
 then moves the finished HTML into `out_dir`. A failure leaves `out_dir` as it was.
 """
@@ -64,15 +64,15 @@ def build_site(
 ) -> list[Diagnostic]:
     """Build the HTML site of `pages` (relative POSIX path -> Markdown) into `out_dir`.
 
+    `project_site_dir` is the user's MkDocs project (`site/`). When the build succeeds, `out_dir`
+    is replaced by the new site and, if `project_dir` is given, the assembled MkDocs project is
+    left there (for `mkdocs serve` or another builder). When it fails, the returned diagnostics
+    say why and neither directory is touched.
+
     `sources` maps an object page to its object file, relative to the directory that
     `config.edit_uri` names (`threat-vectors/x.yaml`): the page gets an edit link there and
     diagnostics about it name that file. A `source:` key in the page's front matter does the
     same; pages with neither get no edit link.
-
-    `project_site_dir` is the user's MkDocs project (`site/`). When the build succeeds, `out_dir`
-    is replaced by the new site and, if `project_dir` is given, the assembled MkDocs project is
-    left there (for `mkdocs serve`). When it fails, the returned diagnostics say why and neither
-    directory is touched.
     """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -97,3 +97,16 @@ def test_nul_byte_is_an_encoding_error_at_its_position() -> None:
 def test_control_characters_are_a_syntax_error_not_a_crash() -> None:
     _, problems = load("a: 1\nb: x\x07y\n")
     assert problems and problems[0].code == "yaml-syntax" and problems[0].line == 2
+
+
+def test_named_pipes_are_never_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from tide.load import discover
+
+    (tmp_path / "good.yaml").write_text("a: 1\n")
+    os.mkfifo(tmp_path / "pipe.yaml")
+    files, problems = discover([tmp_path])
+    assert files == [tmp_path / "good.yaml"] and problems == []
+    files, problems = discover([tmp_path / "pipe.yaml"])
+    assert files == [] and [p.code for p in problems] == ["not-a-file"]

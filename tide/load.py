@@ -73,9 +73,12 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Diagnostic]]:
         if path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(Path(root) / f for f in sorted(files) if f.endswith(YAML_SUFFIXES))
+                # is_file() is a stat: a named pipe or socket named *.yaml would block a read forever
+                found.extend(p for f in sorted(files) if f.endswith(YAML_SUFFIXES) and (p := Path(root) / f).is_file())
         elif path.is_file():
             found.append(path)
+        elif path.exists():
+            problems.append(error(str(path), 0, 0, "not-a-file", "not a regular file or directory"))
         else:
             problems.append(error(str(path), 0, 0, "no-such-path", "no such file or directory"))
     return sorted(set(found)), problems

@@ -7,7 +7,6 @@ relative (`../techniques/t1562-008.md`) so they resolve on GitHub, GitLab and in
 
 from __future__ import annotations
 
-import posixpath
 import re
 import uuid
 from functools import lru_cache
@@ -26,10 +25,24 @@ def check_path(path: str) -> str:
     return path
 
 
-@lru_cache(maxsize=65536)
 def relative(here: str, there: str) -> str:
     """The link from page `here` to page `there`, both output paths."""
-    return posixpath.relpath(there, posixpath.dirname(here) or ".")
+    return _relative(here.rpartition("/")[0], there)
+
+
+@lru_cache(maxsize=65536)
+def _relative(base: str, there: str) -> str:
+    # `posixpath.relpath` on the components directly: both paths are relative, normalised and
+    # free of "." and ".." (check_path), so making them absolute first, as relpath does at great
+    # cost, changes nothing. The link depends on the directory of `here` only, hence the key.
+    start = base.split("/") if base else []
+    parts = there.split("/")
+    common = 0
+    for a, b in zip(start, parts, strict=False):
+        if a != b:
+            break
+        common += 1
+    return "/".join([".."] * (len(start) - common) + parts[common:]) or "."
 
 
 def page_uuid(path: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,8 +182,38 @@ def _template(env: jinja2.Environment, templates: Path, name: str) -> jinja2.Tem
 
 
 def front_matter(values: dict[str, Any]) -> str:
+    """The YAML front matter block of `values` (plain keys; string or list-of-string values)."""
+    lines = []
+    for key, value in values.items():
+        if isinstance(value, str) and _plain(value):
+            lines.append(f"{key}: {value}\n")
+        elif isinstance(value, list) and value and all(isinstance(v, str) and _plain(v) for v in value):
+            lines.append(f"{key}:\n" + "".join(f"- {v}\n" for v in value))
+        else:  # anything PyYAML would quote, fold or flow: let it decide, as it always did
+            return _yaml_front_matter(values)
+    return f"---\n{''.join(lines)}---"
+
+
+def _yaml_front_matter(values: dict[str, Any]) -> str:
     body = yaml.safe_dump(values, sort_keys=False, allow_unicode=True, width=1_000_000, default_flow_style=False)
     return f"---\n{body}---"
+
+
+# Strings PyYAML's emitter writes as they are (plain scalars), as a subset it provably does: no
+# indicator at the start, no ": " or " #", no ASCII control and nothing it escapes or breaks a line
+# at (U+2028, U+2029, U+FEFF), no leading or trailing space, and (asked of its own resolver) not
+# read back as anything but a string ("yes", "1.5", "2020-01-01", "null" are quoted). Calling the
+# emitter for every page cost more than the rest of the front matter together.
+_PRINTABLE = "\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010fffe"
+_INNER = f"A-Za-z0-9._()/,'&+\\-{_PRINTABLE}"
+_PLAIN = re.compile(f"[A-Za-z0-9({_PRINTABLE}](?:[ {_INNER}]*[{_INNER}])?")
+_RESOLVER = yaml.resolver.Resolver()
+_STR = "tag:yaml.org,2002:str"
+
+
+def _plain(value: str) -> bool:
+    return (len(value) < 10_000 and _PLAIN.fullmatch(value) is not None
+            and _RESOLVER.resolve(yaml.nodes.ScalarNode, value, (True, False)) == _STR)
 
 
 def tidy(text: str) -> str:

@@ -97,6 +97,7 @@ def md_text(text: str, table: bool = False) -> str:
     return out.replace("|", "\\|") if table else out
 
 
+@lru_cache(maxsize=65536)
 def safe_url(url: str) -> str | None:
     """An http(s)/mailto URL percent-encoded for a Markdown link destination, else None."""
     url = url.strip()

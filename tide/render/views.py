@@ -38,26 +38,45 @@ class Views:
         self.paths = paths
         self.mkdocs = mkdocs
         self.vocabularies = look.catalogue.vocabularies
-        self._hover: dict[str, str] = {}
+        self._vector_paths: dict[int, str] = {}
+        self._hover: dict[int, str] = {}
+        # Pieces that every page of one directory prints alike (a vector's row, a technique's link),
+        # computed once per directory: index pages list the same vectors again and again. Keyed by
+        # the directory, what the piece is, and the item (vectors by identity: the catalogue keeps
+        # them alive for the whole render, and hashing a Vector would hash all of it).
+        self._pieces: dict[tuple[Any, ...], Any] = {}
 
     # -- links -------------------------------------------------------------------------------
 
     def vector_path(self, vector: Vector) -> str:
-        return self.paths("vector", vector.slug)
+        path = self._vector_paths.get(id(vector))
+        if path is None:
+            path = self._vector_paths[id(vector)] = self.paths("vector", vector.slug)
+        return path
 
     def vector_link(self, here: str, vector: Vector, table: bool = False) -> str:
-        hover = self._hover.get(vector.uuid)
-        if hover is None:
-            hover = self._hover[vector.uuid] = link_title(plain_text(vector.description), 150)
-        return md_link(vector.name, relative(here, self.vector_path(vector)), hover, table=table)
+        key = (here.rpartition("/")[0], "vector-link", id(vector), table)
+        link = self._pieces.get(key)
+        if link is None:
+            hover = self._hover.get(id(vector))
+            if hover is None:
+                hover = self._hover[id(vector)] = link_title(plain_text(vector.description), 150)
+            link = self._pieces[key] = md_link(vector.name, relative(here, self.vector_path(vector)), hover,
+                                               table=table)
+        return link
 
     def technique_path(self, technique_id: str) -> str | None:
         slug = self.look.technique_slugs.get(technique_id)
         return self.paths("technique", slug) if slug else None
 
     def technique_id_link(self, here: str, technique_id: str, table: bool = False) -> str:
-        path = self.technique_path(technique_id)
-        return md_link(technique_id, relative(here, path), table=table) if path else md_text(technique_id)
+        key = (here.rpartition("/")[0], "technique-link", technique_id, table)
+        link = self._pieces.get(key)
+        if link is None:
+            path = self.technique_path(technique_id)
+            link = self._pieces[key] = (md_link(technique_id, relative(here, path), table=table) if path
+                                        else md_text(technique_id))
+        return link
 
     def actor_path(self, actor: Actor) -> str:
         return self.paths("actor", self.look.actor_slugs[actor_key(actor)])
@@ -91,6 +110,13 @@ class Views:
 
     def entry_line(self, here: str, entry: VocabEntry) -> str:
         """`[icon name](link): description ([vectors](page))` for the Model data section."""
+        key = (here.rpartition("/")[0], "entry-line", entry)
+        line = self._pieces.get(key)
+        if line is None:
+            line = self._pieces[key] = self._entry_line(here, entry)
+        return line
+
+    def _entry_line(self, here: str, entry: VocabEntry) -> str:
         line = self.external(self.entry_label(entry), entry.link)
         if entry.description:
             line += f": {inline_markdown(entry.description)}"
@@ -128,6 +154,13 @@ class Views:
                              link_title(technique.summary), table=table)
 
     def tag_link(self, here: str, tag: Tag) -> str:
+        key = (here.rpartition("/")[0], "tag-link", tag)
+        link = self._pieces.get(key)
+        if link is None:
+            link = self._pieces[key] = self._tag_link(here, tag)
+        return link
+
+    def _tag_link(self, here: str, tag: Tag) -> str:
         if tag.kind == "technique":
             path = self.technique_path(tag.key)
         elif tag.kind == "actor":
@@ -141,6 +174,13 @@ class Views:
 
     def vector_row(self, here: str, vector: Vector) -> list[str]:
         """Name, criticality, severity, kill chain, techniques, platforms: the catalogue columns."""
+        key = (here.rpartition("/")[0], "vector-row", id(vector))
+        row = self._pieces.get(key)
+        if row is None:
+            row = self._pieces[key] = self._vector_row(here, vector)
+        return list(row)  # a copy: each page's view is its own
+
+    def _vector_row(self, here: str, vector: Vector) -> list[str]:
         return [self.vector_link(here, vector, table=True),
                 md_text(self.entry_label(vector.criticality), table=True),
                 md_text(self.entry_label(vector.severity), table=True),
@@ -186,11 +226,15 @@ class Views:
     def model_field(self, here: str, vector: Vector, name: str) -> dict[str, Any]:
         value = getattr(vector, name)
         entries = value if isinstance(value, tuple) else (value,)
-        vocabulary = self.vocabularies.get(name)
-        index = md_link("vocabulary", relative(here, self.paths("vocabulary", self.vocabulary_slug(name))))
-        description = inline_markdown(vocabulary.description) if vocabulary else ""
-        return {"heading": md_text(self.vocabulary_title(name)),
-                "description": f"{description} ({index})" if description else f"({index})",
+        key = (here.rpartition("/")[0], "model-field", name)
+        heading = self._pieces.get(key)
+        if heading is None:
+            vocabulary = self.vocabularies.get(name)
+            index = md_link("vocabulary", relative(here, self.paths("vocabulary", self.vocabulary_slug(name))))
+            description = inline_markdown(vocabulary.description) if vocabulary else ""
+            heading = self._pieces[key] = (md_text(self.vocabulary_title(name)),
+                                           f"{description} ({index})" if description else f"({index})")
+        return {"heading": heading[0], "description": heading[1],
                 "entries": [self.entry_line(here, e) for e in entries]}
 
     def reference_line(self, key: str, url: str) -> str:
@@ -204,6 +248,13 @@ class Views:
         return "🌌 MISP threat-actor galaxy"
 
     def actor_row(self, here: str, actor: Actor) -> list[str]:
+        key = (here.rpartition("/")[0], "actor-row", actor)
+        row = self._pieces.get(key)
+        if row is None:
+            row = self._pieces[key] = self._actor_row(here, actor)
+        return list(row)
+
+    def _actor_row(self, here: str, actor: Actor) -> list[str]:
         references = [self.external(url, url, table=True) for url in actor.references]
         return [md_link(actor.name, relative(here, self.actor_path(actor)), table=True),
                 self.actor_source(actor),
@@ -232,6 +283,13 @@ class Views:
 
     def technique_ids(self, here: str, vector: Vector) -> str:
         """The techniques a vector cites (their replacement where revoked), as links in a table cell."""
+        key = (here.rpartition("/")[0], "technique-ids", id(vector))
+        cell = self._pieces.get(key)
+        if cell is None:
+            cell = self._pieces[key] = self._technique_ids(here, vector)
+        return cell
+
+    def _technique_ids(self, here: str, vector: Vector) -> str:
         shown = [r.replacement or r.technique for r in vector.techniques]
         return joined(self.technique_id_link(here, t.id, table=True) if t else md_text(r.id, table=True)
                       for r, t in zip(vector.techniques, shown, strict=True))

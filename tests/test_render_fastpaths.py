@@ -1,0 +1,59 @@
+"""The shortcuts that make rendering fast give exactly what the general tools they replace give:
+links against `posixpath.relpath`, front matter against PyYAML's emitter."""
+
+from __future__ import annotations
+
+import itertools
+import posixpath
+import random
+
+import pytest
+import yaml
+
+from tide.render.links import relative
+from tide.render.pages import _plain, _yaml_front_matter, front_matter
+
+PATHS = ["index.md", "techniques.md", "threat-vectors/a.md", "threat-vectors/b-2.md", "techniques/t1562-008.md",
+         "platforms/aws.md", "a/b/c.md", "a/b/d.md", "a/e.md", "a.md", "threat-vectors.md", "x/threat-vectors.md"]
+
+
+@pytest.mark.parametrize(("here", "there"), list(itertools.product(PATHS, PATHS)))
+def test_relative_links_are_what_relpath_gives(here: str, there: str) -> None:
+    assert relative(here, there) == posixpath.relpath(there, posixpath.dirname(here) or ".")
+
+
+# Characters that matter to YAML somewhere (indicators, quotes, spaces, line breaks, BOM, controls,
+# non-ASCII) next to ordinary ones, so that random strings hit every branch of the emitter.
+ALPHABET = [*"aZ09 .-_:#,?[]{}&*!|>'\"%@`~=<(/)+\\\t\n", "é", "😀", "\u2028", "\ufeff", "\x85", "\xa0", "\x07"]
+ORDINARY = [*"aZy09 .-(/)',&+", "é", "😀"]
+WORDS = ["yes", "No", "null", "~", "1.5", "1e3", "0x1f", "2020-01-01", "12:30", ".inf", "<<", "=", "on", "T1562.008"]
+
+
+def samples(count: int) -> list[str]:
+    rng = random.Random(20261128)
+    out = [*WORDS, "", " ", "AWS Stop Logging CloudTrail (3)", "Impair Defenses: Disable", "it's", "a  b",
+           "x" * 20_000]
+    for _ in range(count):
+        size = rng.randint(1, 12)
+        chars = ALPHABET if rng.random() < 0.5 else ORDINARY
+        text = "".join(rng.choice(chars) for _ in range(size))
+        if rng.random() < 0.3:
+            text = rng.choice(WORDS) + text if rng.random() < 0.5 else text + rng.choice(WORDS)
+        out.append(text)
+    return out
+
+
+def test_front_matter_is_byte_identical_to_pyyaml() -> None:
+    plain = 0
+    for text in samples(4_000):
+        for values in ({"uuid": "9e5c0ab4-1b8e-4c3c-a1c4-7f0b0b0e0f0f", "title": text},
+                       {"uuid": "u", "title": "t", "tags": ["Execution", text]}):
+            assert front_matter(values) == _yaml_front_matter(values), repr(text)
+        plain += _plain(text)
+    assert plain > 800  # the shortcut is really taken, not only the fallback
+
+
+def test_front_matter_falls_back_for_what_it_does_not_know() -> None:
+    for values in ({"uuid": "u", "title": "t", "tags": []}, {"uuid": "u", "version": 3}, {"title": "a: b"}):
+        assert front_matter(values) == _yaml_front_matter(values)
+    assert yaml.safe_load(front_matter({"title": "yes"}).strip("-\n")) == {"title": "yes"}

@@ -4,7 +4,9 @@
 
 For each size: compile and render the vectors (not timed here), then time the three steps of
 `tide.site.build_site` separately (assembling the MkDocs project, the strict MkDocs build, the
-script-injection check of the HTML) and report milliseconds per generated page. MkDocs' strict
+script-injection check of the HTML) and report milliseconds per generated page, and MkDocs' CPU
+seconds per megabyte of Markdown (the index pages grow with the catalogue, so per page the cost
+rises while per megabyte it stays flat). MkDocs' strict
 verdict is reported too: a page the renderer got wrong fails the build but is built all the same,
 so the timing stands. `--subprocess` also times `mkdocs build --strict` run as a separate process
 on the same project, to compare with the in-process build tide uses.
@@ -104,6 +106,11 @@ def bench(n: int, work: Path, use_subprocess: bool) -> None:
           f"safety check {t3 - t2:5.2f} s)")
     print(f"       CPU time {c3 - c0:7.2f} s = {(c3 - c0) / count * 1000:5.1f} ms/page "
           "(wall time suffers when other work shares the machine)")
+    # Index pages list every vector, so the Markdown per page grows with the catalogue: the
+    # cost per megabyte shows whether the build itself stays linear.
+    megabytes = sum(len(text.encode("utf-8")) for text in pages.values()) / 1e6
+    print(f"       {megabytes:6.1f} MB of Markdown ({megabytes * 1000 / count:5.1f} KB/page): "
+          f"MkDocs CPU {(c2 - c1) / megabytes:5.2f} s/MB")
     verdict = "strict build clean" if not diagnostics else f"strict build FAILED with {len(diagnostics)} warnings"
     print(f"       {verdict}; {len(unsafe)} unsafe-HTML findings")
     for d in diagnostics[:3]:

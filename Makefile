@@ -16,11 +16,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check tide tests bench
 	$(BIN)/mypy
 
-serve: build
-	$(BIN)/mkdocs serve -f build/.mkdocs/mkdocs.yml
+serve: $(STAMP)
+	$(BIN)/tide serve objects
 
 bench: $(STAMP)
+	$(BIN)/python bench/bench_validate.py
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/bench_site.py
 
 # The editable install is redone whenever pyproject.toml changes.
 $(STAMP): pyproject.toml

@@ -111,3 +111,30 @@ def test_export_misp_writes_only_the_feed(tmp_path: Path, capsys: pytest.Capture
 def test_export_misp_refuses_invalid_input(tmp_path: Path) -> None:
     assert main(["export", "misp", "--out", str(tmp_path / "feed"), str(INVALID / "duplicate-key.yaml")]) == 1
     assert not (tmp_path / "feed").exists()
+
+
+def test_serve_builds_and_serves_the_site_on_loopback() -> None:
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "tide", "serve", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        page = ""
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                url = f"http://127.0.0.1:{port}/threat-vectors/aws-stop-logging-cloudtrail/"
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    page = response.read().decode()
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert "AWS Stop Logging CloudTrail" in page, proc.stderr.read() if proc.poll() is not None else ""
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -160,12 +160,27 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
             from tide.site import build_site
 
             pages = render_markdown(catalogue, templates, flavour="mkdocs")
-            problems = build_site(pages, config.root / "site", stage.path("site"), config, catalogue.attack)
+            problems = build_site(pages, config.root / "site", stage.path("site"), config, catalogue.attack,
+                                  sources=site_sources(catalogue, config))
             result.diagnostics.extend(problems)
             if any(d.is_error for d in problems):
                 return result  # the staging directory is dropped; the previous build stays
         stage.commit()
     return result
+
+
+def site_sources(catalogue: Catalogue, config: Config) -> dict[str, str]:
+    """Vector page -> its YAML file relative to objects/, for the site's "edit this page" links
+    (`edit_uri` in [tool.tide] names the objects directory in the repository)."""
+    from tide.render import vector_page
+
+    objects = (config.root / "objects").resolve()
+    found = {}
+    for vector in catalogue.vectors:
+        source = Path(vector.path).resolve()
+        if source.is_relative_to(objects):
+            found[vector_page(vector)] = source.relative_to(objects).as_posix()
+    return found
 
 
 def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path,

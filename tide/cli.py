@@ -71,6 +71,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--templates", type=Path, help="Jinja2 templates directory (default: templates/)")
     p.set_defaults(run=_build)
 
+    p = sub.add_parser("serve", parents=[common], help="serve the site locally and rebuild it as objects change")
+    p.add_argument("--templates", type=Path, help="Jinja2 templates directory (default: templates/)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    p.set_defaults(run=_serve)
+
     p = sub.add_parser("new", help="write a new, valid threat vector to fill in")
     p.add_argument("name", help="the threat vector's name")
     p.add_argument("--dir", type=Path, default=Path("objects/threat-vectors"), help="where to write it")
@@ -166,6 +172,33 @@ def _export_misp(args: argparse.Namespace) -> int:
             stage.write_all(files)
             stage.commit()
     return _report(result, args, "exported" if result.catalogue and not result.errors else "checked")
+
+
+@_setup_errors_are_usage
+def _serve(args: argparse.Namespace) -> int:
+    from tide.build import compile_catalogue, site_sources
+    from tide.diagnostics import Diagnostic, format_diagnostics, sort_diagnostics
+    from tide.render import render_markdown
+    from tide.site import build_site, serve_site
+
+    config, paths = _config(), _paths(args)
+    templates = args.templates or config.root / "templates"
+
+    def rebuild(out: Path) -> list[Diagnostic]:
+        catalogue, found = compile_catalogue(paths, config, args.attack)
+        if catalogue is None:
+            return found
+        pages = render_markdown(catalogue, templates, flavour="mkdocs")
+        return found + build_site(pages, config.root / "site", out, config, catalogue.attack,
+                                  sources=site_sources(catalogue, config))
+
+    def report(found: list[Diagnostic]) -> None:
+        if found:
+            print(format_diagnostics(sort_diagnostics(found), args.format), file=sys.stderr)
+
+    serve_site(rebuild, [*paths, config.root / "site", templates], host=args.host, port=args.port,
+               report=report, ready=lambda url, stop: print(f"serving {url} (Ctrl-C stops)", file=sys.stderr))
+    return EXIT_OK
 
 
 def _new(args: argparse.Namespace) -> int:

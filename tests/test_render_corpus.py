@@ -210,8 +210,7 @@ def test_index_pages_of_the_corpus(corpus: tuple[Catalogue, dict[str, str]]) -> 
     retired = matrix.split("## Revoked or deprecated techniques cited")[1]
     assert "- [T1562.008](techniques/t1562-008.md) [Impair Defenses: Disable or Modify Cloud Logs]" in retired
     assert "[T1562.008]" not in matrix.split("## Revoked")[0]
-    cited = {(r.replacement or r.technique).id for v in catalogue.vectors for r in v.techniques
-             if r.replacement or r.technique}
+    cited = {t.id for v in catalogue.vectors for r in v.techniques if (t := r.replacement or r.technique)}
     for tid in cited:
         assert f"techniques/{tid.lower().replace('.', '-')}.md" in pages
     assert any(p.startswith("actors/") for p in pages) and "platforms/windows.md" in pages

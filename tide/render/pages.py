@@ -16,6 +16,7 @@ from tide.model import Catalogue, Vector
 from tide.render.catalogue_views import CatalogueViews
 from tide.render.links import check_path, page_uuid
 from tide.render.lookup import ENTRY_PAGE_FIELDS, build_lookup
+from tide.render.memo import Memo, PageKeys, setup_digest
 from tide.render.tags import vector_tags
 from tide.slug import slugify
 
@@ -29,6 +30,7 @@ class Page:
     uuid: str  # "" means: a stable uuid5 of the page path
     tags: tuple[str, ...]
     view: Callable[[str], dict[str, Any]]  # the page path -> what the template prints
+    vector: Vector | None = None  # the vector a vector page shows: its memo key is made from inputs
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ def _one(title: str, view: Callable[[CatalogueViews, str], dict[str, Any]]) -> P
 def _vectors(views: CatalogueViews) -> Iterable[Page]:
     for vector in views.look.catalogue.vectors:
         yield Page(vector.slug, vector.name, vector.uuid, tuple(t.name for t in vector_tags(vector)),
-                   _bind(views.vector_view, vector))
+                   _bind(views.vector_view, vector), vector)
 
 
 def _techniques(views: CatalogueViews) -> Iterable[Page]:
@@ -145,13 +147,18 @@ def environment(templates: Path) -> jinja2.Environment:
                               autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
 
 
-def render_markdown(catalogue: Catalogue, templates: Path, flavour: str = "portable") -> dict[str, str]:
+def render_markdown(catalogue: Catalogue, templates: Path, flavour: str = "portable",
+                    memo: Memo | None = None) -> dict[str, str]:
     """Every Markdown page of the catalogue: output path -> page text, sorted by path.
-    A missing or broken template raises ConfigError naming the file."""
+    A missing or broken template raises ConfigError naming the file. With a `memo` (see
+    `tide.render.memo`), pages whose inputs are unchanged since a render that used the same memo
+    are taken from it instead of being rendered again."""
     if flavour not in FLAVOURS:
         raise ValueError(f"unknown Markdown flavour {flavour!r}; expected one of {', '.join(FLAVOURS)}")
     env = environment(templates)
-    views = CatalogueViews(build_lookup(catalogue), page_path, mkdocs=flavour == "mkdocs")
+    look = build_lookup(catalogue)
+    views = CatalogueViews(look, page_path, mkdocs=flavour == "mkdocs")
+    keys = PageKeys(look, setup_digest(templates, flavour)) if memo is not None else None
     out: dict[str, str] = {}
     for kind in PAGE_KINDS:
         template = _template(env, templates, kind.template)
@@ -163,13 +170,46 @@ def render_markdown(catalogue: Catalogue, templates: Path, flavour: str = "porta
             front: dict[str, Any] = {"uuid": page.uuid or page_uuid(path), "title": " ".join(page.title.split())}
             if flavour == "mkdocs" and page.tags:
                 front["tags"] = list(page.tags)
-            try:
-                text = template.render(front_matter=front_matter(front), page=page.view(path),
-                                       mkdocs=flavour == "mkdocs")
-            except jinja2.TemplateError as exc:  # a user's edited template: say which and why
-                raise ConfigError(f"{templates / kind.template}: {exc.message}") from exc
-            out[path] = tidy(text)
+            head = front_matter(front)
+            if memo is None or keys is None:
+                out[path] = _render(template, templates, kind, head, page.view(path), flavour)
+                continue
+            # A vector page by its inputs; a catalogue page first by the whole catalogue (nothing
+            # changed), then by its view (its part of the catalogue did not change).
+            key = quick = None
+            if page.vector is not None:
+                key = keys.vector_page_key(kind.kind, kind.template, page.vector)
+            else:
+                quick = keys.catalogue_page_key(kind.kind, kind.template, path)
+                pointer = memo.get(quick)
+                key = pointer[1] if isinstance(pointer, tuple) and len(pointer) == 2 and pointer[0] == "see" else None
+            text = _remembered(memo, key)
+            if text is None:
+                view = page.view(path)
+                if page.vector is None:
+                    key = keys.view_page_key(kind.kind, kind.template, head, view)
+                    text = _remembered(memo, key)
+                if text is None:
+                    text = _render(template, templates, kind, head, view, flavour)
+                    if key:
+                        memo.put(key, text)
+                if quick and key:
+                    memo.put(quick, ("see", key))
+            out[path] = text
     return dict(sorted(out.items()))
+
+
+def _render(template: jinja2.Template, templates: Path, kind: PageKind, head: str, view: dict[str, Any],
+            flavour: str) -> str:
+    try:
+        return tidy(template.render(front_matter=head, page=view, mkdocs=flavour == "mkdocs"))
+    except jinja2.TemplateError as exc:  # a user's edited template: say which and why
+        raise ConfigError(f"{templates / kind.template}: {exc.message}") from exc
+
+
+def _remembered(memo: Memo, key: Any) -> str | None:
+    value = memo.get(key) if isinstance(key, str) and key else None
+    return value if isinstance(value, str) else None  # anything else is a foreign or damaged entry
 
 
 def _template(env: jinja2.Environment, templates: Path, name: str) -> jinja2.Template:

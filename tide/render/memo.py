@@ -1,0 +1,145 @@
+"""Pages remembered between builds: the key under which a finished page is stored.
+
+A page's text is a function of its view (the dict the template prints), its front matter, its
+template and the code that renders it. A key must change whenever any of them may change, and is
+otherwise stable between builds and processes:
+
+- Every key starts with the render setup: the flavour, the Python and Jinja2 versions, every file
+  of the templates directory (templates may include each other) and the source of the render code
+  (this package, `tide.model`, `tide.slug`).
+- Catalogue pages (indexes, techniques, actors, vocabulary values, vocabularies) are keyed by their
+  computed view and front matter: building the view is cheap next to what these pages list, and
+  the key is then right by construction.
+- Vector pages, nearly all of the pages, are keyed by their inputs, so that an unchanged page costs
+  neither its view nor its rendering. A vector page reads, besides the vocabularies: the vector;
+  the vectors its chaining names and the vectors chaining to it (one hop, both ways: their name,
+  slug, description, terrain, techniques and their own chaining, which the graph draws); and the
+  slugs of the actors, vocabulary values and techniques it links to, which depend on the whole
+  catalogue (slug clashes). `vector_page_key` takes exactly these, looked up the way
+  `Views.vector_view` looks them up. Vectors are digested field by field, all fields but `data` and
+  `source_text`, which no renderer reads (a test holds the render code to that).
+
+The store is any object with `get(key) -> value | None` and `put(key, value)`; a value that is not
+a page text is a miss.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import pickle
+import sys
+from pathlib import Path
+from typing import Any, Protocol
+
+import jinja2
+
+from tide.model import Actor, Technique, TechniqueRef, Vector, VocabEntry
+from tide.render.lookup import Lookup, actor_key, vector_entries
+
+# Vector fields no page prints: the parsed YAML and its text (everything shown is in other fields).
+UNREAD_FIELDS = frozenset({"data", "source_text"})
+_READ_FIELDS = tuple(f.name for f in dataclasses.fields(Vector) if f.name not in UNREAD_FIELDS)
+_CODE = [*sorted(Path(__file__).parent.glob("*.py")),
+         *(Path(__file__).parents[1] / name for name in ("model.py", "slug.py"))]
+
+
+class Memo(Protocol):
+    def get(self, key: str) -> Any | None: ...
+
+    def put(self, key: str, value: Any) -> None: ...
+
+
+def setup_digest(templates: Path, flavour: str) -> str:
+    """What every page of a render depends on besides the catalogue."""
+    digest = hashlib.sha256(f"{flavour}\0{sys.version}\0{jinja2.__version__}\0".encode())
+    files = sorted(p for p in templates.rglob("*") if p.is_file()) if templates.is_dir() else []
+    for path in files:
+        digest.update(b"template\0" + path.relative_to(templates).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for path in _CODE:
+        digest.update(b"code\0" + path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+class PageKeys:
+    """The memo keys of one render's pages. Digests of vectors and of the objects they share
+    (techniques, actors, vocabulary values) are computed once per render, by identity: the
+    catalogue keeps every object alive until the render ends."""
+
+    def __init__(self, look: Lookup, setup: str) -> None:
+        self.look = look
+        self.setup = setup
+        self._digests: dict[int, str] = {}
+        catalogue = look.catalogue
+        self.vocabularies = digest(sorted(catalogue.vocabularies.items()))
+        self._catalogue = ""
+
+    def catalogue_page_key(self, kind: str, template: str, path: str) -> str:
+        """A key that holds while nothing in the catalogue changes: a catalogue page is a function
+        of the catalogue and its own path. Its entry points to the page's view key."""
+        if not self._catalogue:
+            catalogue = self.look.catalogue
+            self._catalogue = digest((self.vocabularies, catalogue.attack, [self.vector(v) for v in catalogue.vectors]))
+        return digest(("catalogue", self.setup, kind, template, path, self._catalogue))
+
+    def view_page_key(self, kind: str, template: str, front: str, view: dict[str, Any]) -> str | None:
+        """The key of a page from what it prints, or None if the view cannot be digested."""
+        try:
+            return digest(("view", self.setup, kind, template, front, view))
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            return None
+
+    def vector_page_key(self, kind: str, template: str, vector: Vector) -> str:
+        look = self.look
+        targets = [self.vector(look.vectors.get(c.target_uuid)) for c in vector.chaining]
+        # The page sorts what chains to it by content: catalogue order must not change the key.
+        inbound = sorted((self.vector(source), self.vector(look.vectors.get(source.uuid)))
+                         for source, _ in look.inbound.get(vector.uuid, []))
+        neighbours = [v for v in (*(look.vectors.get(c.target_uuid) for c in vector.chaining),
+                                  *(source for source, _ in look.inbound.get(vector.uuid, [])))
+                      if v is not None]
+        slugs = (tuple(look.actor_slugs.get(actor_key(a)) for a in vector.actors),
+                 tuple(look.entry_slug(e) for e in vector_entries(vector)),
+                 tuple(self.technique_slugs(v) for v in (vector, *neighbours)))
+        return digest(("vector", self.setup, kind, template, self.vocabularies, self.vector(vector),
+                       targets, inbound, slugs))
+
+    def technique_slugs(self, vector: Vector) -> tuple[str | None, ...]:
+        ids = (t.id if t else ref.id for ref in vector.techniques for t in (ref.technique, ref.replacement, None))
+        return tuple(self.look.technique_slugs.get(i) for i in ids)
+
+    def vector(self, vector: Vector | None) -> str:
+        """The digest of every field of `vector` a page may print."""
+        if vector is None:
+            return ""
+        found = self._digests.get(id(vector))
+        if found is None:
+            values = [self._part(getattr(vector, name)) for name in _READ_FIELDS]
+            found = self._digests[id(vector)] = digest(values)
+        return found
+
+    def _part(self, value: Any) -> Any:
+        # Techniques, actors and vocabulary values recur across vectors and are long: each is
+        # digested once and stands in for itself.
+        if isinstance(value, tuple):
+            return tuple(self._part(item) for item in value)
+        if isinstance(value, TechniqueRef):
+            return value.id, self._part(value.technique), self._part(value.replacement)
+        if isinstance(value, (Technique, VocabEntry, Actor)):
+            found = self._digests.get(id(value))
+            if found is None:
+                found = self._digests[id(value)] = digest(value)
+            return found
+        return value
+
+
+def digest(value: Any) -> str:
+    """SHA-256 of a canonical serialisation: pickle without its memo, so that equal values give
+    equal bytes however their parts happen to be shared (and tuples and lists stay distinct)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    pickler.dump(value)
+    return hashlib.sha256(buffer.getbuffer()).hexdigest()

@@ -63,6 +63,50 @@ def setup_digest(templates: Path, flavour: str) -> str:
     return digest.hexdigest()
 
 
+class MemoRun:
+    """A memo as one render uses it. Vector pages are looked up by their inputs. Catalogue pages are
+    found through one entry per catalogue (page path -> view key), so that a build where nothing
+    changed computes none of their views; when that entry is missing, by their view."""
+
+    def __init__(self, memo: Memo, look: Lookup, setup: str) -> None:
+        self.memo = memo
+        self.keys = PageKeys(look, setup)
+        self._index_key = self.keys.catalogue_key()
+        found = memo.get(self._index_key)
+        self._index: dict[str, Any] = found if isinstance(found, dict) else {}
+        self._new_index: dict[str, str] = {}
+
+    def vector_page(self, kind: str, template: str, vector: Vector) -> tuple[str, str | None]:
+        key = self.keys.vector_page_key(kind, template, vector)
+        return key, self._text(key)
+
+    def catalogue_page(self, path: str) -> str | None:
+        key = self._index.get(path)
+        text = self._text(key) if isinstance(key, str) else None
+        if isinstance(key, str) and text is not None:
+            self._new_index[path] = key
+        return text
+
+    def view_page(self, path: str, kind: str, template: str, front: str,
+                  view: dict[str, Any]) -> tuple[str | None, str | None]:
+        key = self.keys.view_page_key(kind, template, front, view)
+        if key:
+            self._new_index[path] = key
+        return key, self._text(key)
+
+    def put(self, key: str | None, text: str) -> None:
+        if key:
+            self.memo.put(key, text)
+
+    def close(self) -> None:
+        if self._new_index != self._index:
+            self.memo.put(self._index_key, self._new_index)
+
+    def _text(self, key: Any) -> str | None:
+        value = self.memo.get(key) if isinstance(key, str) and key else None
+        return value if isinstance(value, str) else None  # anything else is a foreign or damaged entry
+
+
 class PageKeys:
     """The memo keys of one render's pages. Digests of vectors and of the objects they share
     (techniques, actors, vocabulary values) are computed once per render, by identity: the
@@ -74,15 +118,13 @@ class PageKeys:
         self._digests: dict[int, str] = {}
         catalogue = look.catalogue
         self.vocabularies = digest(sorted(catalogue.vocabularies.items()))
-        self._catalogue = ""
 
-    def catalogue_page_key(self, kind: str, template: str, path: str) -> str:
-        """A key that holds while nothing in the catalogue changes: a catalogue page is a function
-        of the catalogue and its own path. Its entry points to the page's view key."""
-        if not self._catalogue:
-            catalogue = self.look.catalogue
-            self._catalogue = digest((self.vocabularies, catalogue.attack, [self.vector(v) for v in catalogue.vectors]))
-        return digest(("catalogue", self.setup, kind, template, path, self._catalogue))
+    def catalogue_key(self) -> str:
+        """A key that holds while nothing in the catalogue changes: every catalogue page is a
+        function of the catalogue and of its own path."""
+        catalogue = self.look.catalogue
+        return digest(("catalogue", self.setup, self.vocabularies, catalogue.attack,
+                       [self.vector(v) for v in catalogue.vectors]))
 
     def view_page_key(self, kind: str, template: str, front: str, view: dict[str, Any]) -> str | None:
         """The key of a page from what it prints, or None if the view cannot be digested."""
@@ -94,9 +136,9 @@ class PageKeys:
     def vector_page_key(self, kind: str, template: str, vector: Vector) -> str:
         look = self.look
         targets = [self.vector(look.vectors.get(c.target_uuid)) for c in vector.chaining]
-        # The page sorts what chains to it by content: catalogue order must not change the key.
-        inbound = sorted((self.vector(source), self.vector(look.vectors.get(source.uuid)))
-                         for source, _ in look.inbound.get(vector.uuid, []))
+        # In the order the page lists them (`Views.chaining_rows`), not in catalogue order.
+        inbound = [(self.vector(source), self.vector(look.vectors.get(source.uuid))) for source, _ in
+                   sorted(look.inbound.get(vector.uuid, []), key=lambda vc: (vc[0].name, vc[0].uuid, vc[1].relation))]
         neighbours = [v for v in (*(look.vectors.get(c.target_uuid) for c in vector.chaining),
                                   *(source for source, _ in look.inbound.get(vector.uuid, [])))
                       if v is not None]

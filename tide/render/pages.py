@@ -16,7 +16,7 @@ from tide.model import Catalogue, Vector
 from tide.render.catalogue_views import CatalogueViews
 from tide.render.links import check_path, page_uuid
 from tide.render.lookup import ENTRY_PAGE_FIELDS, build_lookup
-from tide.render.memo import Memo, PageKeys, setup_digest
+from tide.render.memo import Memo, MemoRun, setup_digest
 from tide.render.tags import vector_tags
 from tide.slug import slugify
 
@@ -158,7 +158,7 @@ def render_markdown(catalogue: Catalogue, templates: Path, flavour: str = "porta
     env = environment(templates)
     look = build_lookup(catalogue)
     views = CatalogueViews(look, page_path, mkdocs=flavour == "mkdocs")
-    keys = PageKeys(look, setup_digest(templates, flavour)) if memo is not None else None
+    run = MemoRun(memo, look, setup_digest(templates, flavour)) if memo is not None else None
     out: dict[str, str] = {}
     for kind in PAGE_KINDS:
         template = _template(env, templates, kind.template)
@@ -170,32 +170,25 @@ def render_markdown(catalogue: Catalogue, templates: Path, flavour: str = "porta
             front: dict[str, Any] = {"uuid": page.uuid or page_uuid(path), "title": " ".join(page.title.split())}
             if flavour == "mkdocs" and page.tags:
                 front["tags"] = list(page.tags)
-            head = front_matter(front)
-            if memo is None or keys is None:
-                out[path] = _render(template, templates, kind, head, page.view(path), flavour)
-                continue
-            # A vector page by its inputs; a catalogue page first by the whole catalogue (nothing
-            # changed), then by its view (its part of the catalogue did not change).
-            key = quick = None
-            if page.vector is not None:
-                key = keys.vector_page_key(kind.kind, kind.template, page.vector)
-            else:
-                quick = keys.catalogue_page_key(kind.kind, kind.template, path)
-                pointer = memo.get(quick)
-                key = pointer[1] if isinstance(pointer, tuple) and len(pointer) == 2 and pointer[0] == "see" else None
-            text = _remembered(memo, key)
-            if text is None:
-                view = page.view(path)
-                if page.vector is None:
-                    key = keys.view_page_key(kind.kind, kind.template, head, view)
-                    text = _remembered(memo, key)
+            if run is None:
+                out[path] = _render(template, templates, kind, front_matter(front), page.view(path), flavour)
+            elif page.vector is not None:
+                key, text = run.vector_page(kind.kind, kind.template, page.vector)
                 if text is None:
-                    text = _render(template, templates, kind, head, view, flavour)
-                    if key:
-                        memo.put(key, text)
-                if quick and key:
-                    memo.put(quick, ("see", key))
-            out[path] = text
+                    text = _render(template, templates, kind, front_matter(front), page.view(path), flavour)
+                    run.put(key, text)
+                out[path] = text
+            else:
+                text = run.catalogue_page(path)
+                if text is None:
+                    head, view = front_matter(front), page.view(path)
+                    view_key, text = run.view_page(path, kind.kind, kind.template, head, view)
+                    if text is None:
+                        text = _render(template, templates, kind, head, view, flavour)
+                        run.put(view_key, text)
+                out[path] = text
+    if run is not None:
+        run.close()
     return dict(sorted(out.items()))
 
 
@@ -205,11 +198,6 @@ def _render(template: jinja2.Template, templates: Path, kind: PageKind, head: st
         return tidy(template.render(front_matter=head, page=view, mkdocs=flavour == "mkdocs"))
     except jinja2.TemplateError as exc:  # a user's edited template: say which and why
         raise ConfigError(f"{templates / kind.template}: {exc.message}") from exc
-
-
-def _remembered(memo: Memo, key: Any) -> str | None:
-    value = memo.get(key) if isinstance(key, str) and key else None
-    return value if isinstance(value, str) else None  # anything else is a foreign or damaged entry
 
 
 def _template(env: jinja2.Environment, templates: Path, name: str) -> jinja2.Template:

@@ -1,8 +1,9 @@
 """Markdown rendering: the catalogue as portable Markdown pages (GitHub, GitLab, MkDocs).
 
-`render_markdown(catalogue, templates, flavour)` returns {output path: page text}; it writes
-nothing. The page kinds and their paths (one table, `pages.PAGE_KINDS`), relative to the Markdown
-output directory:
+`render_markdown(catalogue, templates, flavour, memo=None)` returns {output path: page text}; it
+writes nothing. Given a memo (a get/put store kept between builds), it takes every page whose
+inputs did not change from there (see `memo`). The page kinds and their paths (one table,
+`pages.PAGE_KINDS`), relative to the Markdown output directory:
 
     index.md                    home: counts and entry points
     threat-vectors.md           every vector: name, criticality, severity, kill chain, techniques, platforms

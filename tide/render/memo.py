@@ -7,9 +7,11 @@ otherwise stable between builds and processes:
 - Every key starts with the render setup: the flavour, the Python and Jinja2 versions, every file
   of the templates directory (templates may include each other) and the source of the render code
   (this package, `tide.model`, `tide.slug`).
-- Catalogue pages (indexes, techniques, actors, vocabulary values, vocabularies) are keyed by their
-  computed view and front matter: building the view is cheap next to what these pages list, and
-  the key is then right by construction.
+- Catalogue pages (indexes, techniques, actors, vocabulary values, vocabularies) are each a function
+  of the catalogue and of their path. One entry, keyed by a digest of the whole catalogue, maps
+  their paths to their keys: when nothing changed, no view of theirs is computed. Otherwise each
+  is keyed by its computed view and front matter, right by construction; most of them list so
+  many vectors that digesting inputs would cost as much as building the view.
 - Vector pages, nearly all of the pages, are keyed by their inputs, so that an unchanged page costs
   neither its view nor its rendering. A vector page reads, besides the vocabularies: the vector;
   the vectors its chaining names and the vectors chaining to it (one hop, both ways: their name,
@@ -46,6 +48,8 @@ _CODE = [*sorted(Path(__file__).parent.glob("*.py")),
 
 
 class Memo(Protocol):
+    """Where pages are remembered, e.g. `tide.cache.Cache(root, fingerprint, kind="render")`."""
+
     def get(self, key: str) -> Any | None: ...
 
     def put(self, key: str, value: Any) -> None: ...
@@ -173,7 +177,7 @@ class PageKeys:
             found = self._digests.get(id(value))
             if found is None:
                 found = self._digests[id(value)] = digest(value)
-            return found
+            return type(value).__name__, found
         return value
 
 

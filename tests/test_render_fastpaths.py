@@ -1,17 +1,20 @@
 """The shortcuts that make rendering fast give exactly what the general tools they replace give:
-links against `posixpath.relpath`, front matter against PyYAML's emitter."""
+links against `posixpath.relpath`, front matter against PyYAML's emitter, the code-span scan
+against its character-by-character form."""
 
 from __future__ import annotations
 
 import itertools
 import posixpath
 import random
+import re
 
 import pytest
 import yaml
 
 from tide.render.links import relative
 from tide.render.pages import _plain, _yaml_front_matter, front_matter
+from tide.render.safety import _code_spans
 
 PATHS = ["index.md", "techniques.md", "threat-vectors/a.md", "threat-vectors/b-2.md", "techniques/t1562-008.md",
          "platforms/aws.md", "a/b/c.md", "a/b/d.md", "a/e.md", "a.md", "threat-vectors.md", "x/threat-vectors.md"]
@@ -57,3 +60,36 @@ def test_front_matter_falls_back_for_what_it_does_not_know() -> None:
     for values in ({"uuid": "u", "title": "t", "tags": []}, {"uuid": "u", "version": 3}, {"title": "a: b"}):
         assert front_matter(values) == _yaml_front_matter(values)
     assert yaml.safe_load(front_matter({"title": "yes"}).strip("-\n")) == {"title": "yes"}
+
+
+def code_spans_by_character(text: str) -> list[tuple[int, int]]:
+    """The code-span scan as first written, one character at a time: the reference."""
+    spans, i = [], 0
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] != "`":
+            i += 1
+            continue
+        end = i
+        while end < len(text) and text[end] == "`":
+            end += 1
+        width, closer = end - i, None
+        for run in re.finditer(r"`+", text[end:]):
+            if len(run.group(0)) == width:
+                closer = end + run.end()
+                break
+        if closer is None:
+            i = end
+            continue
+        spans.append((i, closer))
+        i = closer
+    return spans
+
+
+def test_code_spans_are_found_as_by_the_character_scan() -> None:
+    rng = random.Random(7)
+    for _ in range(5_000):
+        text = "".join(rng.choice("a `\\\n") for _ in range(rng.randint(0, 24)))
+        assert list(_code_spans(text)) == code_spans_by_character(text), repr(text)

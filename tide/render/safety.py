@@ -48,6 +48,7 @@ _AUTOLINK = re.compile(r"<(?:(?:https?|ftp)://[^\s<>\"]*|mailto:[^\s<>\"@]+@[^\s
 _ENTITY = re.compile(r"&(#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{0,31});")
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 _BACKTICKS = re.compile(r"`+")
+_TICK_OR_ESCAPE = re.compile(r"[`\\]")
 
 
 @lru_cache(maxsize=8192)
@@ -291,14 +292,11 @@ def _code_spans(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each code span, found as CommonMark does: outside code a backslash makes
     the next character literal; a backtick run opens a span closed by the next run of the same
     length (inside a span backslashes are plain text); an unclosed run is literal."""
-    i, size = 0, len(text)
-    while i < size:
-        char = text[i]
-        if char == "\\":
+    i = 0
+    while (special := _TICK_OR_ESCAPE.search(text, i)) is not None:
+        i = special.start()  # the characters skipped mean nothing here: one search, not a loop
+        if text[i] == "\\":
             i += 2
-            continue
-        if char != "`":
-            i += 1
             continue
         opener = _BACKTICKS.match(text, i)
         assert opener is not None

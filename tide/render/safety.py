@@ -51,7 +51,9 @@ _BACKTICKS = re.compile(r"`+")
 _TICK_OR_ESCAPE = re.compile(r"[`\\]")
 
 
-@lru_cache(maxsize=8192)
+# Sized for a whole catalogue (descriptions, terrains, technique and actor texts): the second
+# flavour of a build then sanitises nothing again. Smaller, the caches thrash at 10,000 vectors.
+@lru_cache(maxsize=65536)
 def sanitize_markdown(text: str, heading_floor: int = 3) -> str:
     """Untrusted Markdown made inert, headings pushed to `heading_floor` or deeper, no trailing
     whitespace, no leading/trailing blank lines. `heading_floor=0` keeps heading levels."""
@@ -75,7 +77,7 @@ def sanitize_markdown(text: str, heading_floor: int = 3) -> str:
     return "\n".join(out).strip("\n")
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=65536)
 def inline_markdown(text: str, table: bool = False) -> str:
     """Untrusted Markdown flattened to one line, safe in a list item, a quote line or (`table`) a
     table cell. Flattened first, so block syntax (fences, headings) cannot hide anything: the line
@@ -399,7 +401,7 @@ def md_code(text: str, table: bool = False) -> str:
     return code.replace("|", "\\|") if table else code
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=65536)
 def plain_text(markdown: str) -> str:
     """The readable words of a Markdown text, on one line: for hover texts and summaries."""
     text = re.sub(r"^[ \t]*(`{3,}|~{3,}).*?(^[ \t]*\1[ \t]*$|\Z)", " ", markdown, flags=re.M | re.S)

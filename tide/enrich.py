@@ -42,7 +42,7 @@ def _unique_slugs(docs: list[Document]) -> dict[int, str]:
     plain = {id(d): slugify(str(d.data["name"]), fallback="threat-vector") for d in docs}
     counts = Counter(plain.values())
     return {id(d): plain[id(d)] if counts[plain[id(d)]] == 1 else
-            f"{plain[id(d)][:70]}-{d.data['metadata']['uuid'][:8]}" for d in docs}
+            f"{plain[id(d)][:70].rstrip('-')}-{d.data['metadata']['uuid'][:8]}" for d in docs}
 
 
 def _vector(doc: Document, slug: str, names: dict[str, tuple[str, str]],

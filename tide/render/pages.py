@@ -30,7 +30,9 @@ class Page:
     uuid: str  # "" means: a stable uuid5 of the page path
     tags: tuple[str, ...]
     view: Callable[[str], dict[str, Any]]  # the page path -> what the template prints
-    vector: Vector | None = None  # the vector a vector page shows: its memo key is made from inputs
+    # Set on vector pages only (views.vector_view): their memo key is made from the inputs that
+    # view reads (memo.PageKeys.vector_page_key), not from the view itself.
+    vector: Vector | None = None
 
 
 @dataclass(frozen=True)

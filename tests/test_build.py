@@ -93,3 +93,17 @@ def test_corpus_builds_every_output(corpus: Path, tmp_path: Path) -> None:
     events = [p for p in (out / "misp").glob("*.json") if p.name != "manifest.json"]
     assert len(pages) == 226 and len(events) == 226
     assert len(json.loads((out / "index.json").read_text())["vectors"]) == 226
+
+
+def test_the_cache_never_changes_a_build(tmp_path: Path) -> None:
+    objects = tmp_path / "objects"
+    shutil.copytree("objects", objects)
+    cached, fresh = tmp_path / "cached", tmp_path / "fresh"
+    for step in range(3):
+        if step == 2:  # an edit between builds: only the cache may know the old version
+            seed = objects / "threat-vectors" / "aws-stop-logging-cloudtrail.yaml"
+            seed.write_text(seed.read_text().replace("version: 1", "version: 2").replace(
+                "A threat actor requires", "An adversary requires"))
+        assert main(["build", "--no-site", "--out", str(cached), str(objects)]) == 0
+        assert main(["build", "--no-site", "--no-cache", "--out", str(fresh), str(objects)]) == 0
+        assert tree(cached) == tree(fresh)

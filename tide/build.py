@@ -159,7 +159,8 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
             from tide.render import render_markdown
             from tide.site import build_site
 
-            pages = render_markdown(catalogue, templates, flavour="mkdocs")
+            render_memo = Cache(config.root / CACHE_DIR, memo_key, kind="render") if memo_key else None
+            pages = render_markdown(catalogue, templates, flavour="mkdocs", memo=render_memo)
             problems = build_site(pages, config.root / "site", stage.path("site"), config, catalogue.attack,
                                   sources=site_sources(catalogue, config))
             result.diagnostics.extend(problems)
@@ -186,14 +187,17 @@ def site_sources(catalogue: Catalogue, config: Config) -> dict[str, str]:
 def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path,
             memo_key: str | None = None) -> dict[str, bytes]:
     """Every file of the build except the HTML site, by path relative to the output directory.
-    With a `memo_key`, MISP events whose inputs did not change come from the cache."""
+    With a `memo_key`, pages and MISP events whose inputs did not change come from the cache."""
     from tide.index_json import index_json
     from tide.misp import export_misp, read_previous_feed
     from tide.navigator import navigator_layers
     from tide.render import render_markdown, vector_page
 
+    render_memo = Cache(config.root / CACHE_DIR, memo_key, kind="render") if memo_key else None
+    if render_memo is not None:
+        render_memo.prune()
     files: dict[str, bytes] = {}
-    for rel, text in render_markdown(catalogue, templates, flavour="portable").items():
+    for rel, text in render_markdown(catalogue, templates, flavour="portable", memo=render_memo).items():
         files[f"markdown/{rel}"] = text.encode("utf-8")
     memo = Cache(config.root / CACHE_DIR, memo_key, kind="misp") if memo_key else None
     if memo is not None:

@@ -259,3 +259,15 @@ def test_corpus_descriptions_render_without_raw_html() -> None:
         tags = set(re.findall(r"</?([a-zA-Z][a-zA-Z0-9]*)", out))
         assert tags <= {"p", "h3", "h4", "h5", "h6", "ul", "ol", "li", "code", "pre", "strong", "em", "a", "br",
                         "blockquote", "hr", "table", "thead", "tbody", "tr", "th", "td"}, (name, tags)
+
+
+@pytest.mark.parametrize("text", ["ends with a smile :)", "alert('x') and (nested (one)", 'say "hi") now', "(open"])
+def test_link_titles_never_end_a_link_early(text: str) -> None:
+    import markdown
+
+    from tide.render.links import md_link
+    from tide.render.safety import link_title
+
+    title = link_title(text)
+    html = markdown.markdown(md_link("name", "page.md", title))
+    assert 'href="page.md"' in html and ">name</a>" in html and html.count("<a ") == 1

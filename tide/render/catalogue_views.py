@@ -43,7 +43,7 @@ class CatalogueViews(Views):
         parent = ""
         if technique.parent:
             parent = self.technique_id_link(here, technique.parent)
-        rows = [[self.vector_link(here, c.vector, table=True),
+        rows = [[self.vector_link(here, c.vector, table=True, hover=False),
                  md_text(self.entry_label(c.vector.criticality), table=True),
                  md_text(c.cited_as, table=True)]
                 for c in sorted(citations, key=lambda c: (c.vector.name, c.vector.uuid, c.cited_as))]
@@ -91,7 +91,7 @@ class CatalogueViews(Views):
 
     def actor_view(self, here: str, actor: Actor) -> dict[str, Any]:
         sightings = sorted(self.look.actor_vectors.get(actor_key(actor), []), key=lambda va: (va[0].name, va[0].uuid))
-        rows = [[self.vector_link(here, v, table=True), inline_markdown(a.sighting, table=True) or NONE,
+        rows = [[self.vector_link(here, v, table=True, hover=False), inline_markdown(a.sighting, table=True) or NONE,
                  joined(self.external(u, u, table=True) for u in a.references)] for v, a in sightings]
         return {"title": f"{ICONS['actor']} {md_text(actor.name)}",
                 "facts": [f"**Source:** {self.actor_source(actor, table=False)}",
@@ -141,7 +141,7 @@ class CatalogueViews(Views):
                 facts.append(md_link("page", relative(here, self.entry_path(entry))))
             entries.append({"heading": md_text(self.entry_label(entry)), "facts": " · ".join(facts),
                             "description": inline_markdown(entry.description),
-                            "vectors": [self.vector_link(here, v) for v in vectors]})
+                            "vectors": [self.vector_link(here, v, hover=False) for v in vectors]})
         return {"title": " ".join(p for p in (vocabulary.icon, md_text(vocabulary.title or vocabulary.name)) if p),
                 "name": md_text(vocabulary.name), "field": md_code(vocabulary.field),
                 "description": inline_markdown(vocabulary.description),

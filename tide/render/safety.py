@@ -116,12 +116,29 @@ def safe_url(url: str) -> str | None:
 
 
 def link_title(text: str, limit: int = 200) -> str:
-    """Hover text for a link title: one line, no double quotes, cut at a word with an ellipsis."""
-    flat = " ".join(text.replace('"', "'").replace("\\", "/").split())
-    if len(flat) <= limit:
-        return flat
-    cut = flat[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:-")
-    return cut + "…"
+    """Hover text for a link title: one line, cut at a word with an ellipsis. Python-Markdown ends a
+    link at an unbalanced ')' or at a quote followed by ')', title or not: ASCII quotes become
+    apostrophes and unpartnered parentheses go."""
+    flat = " ".join(text.replace('"', "\u2019").replace("'", "\u2019").replace("\\", "/").split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:-") + "…"
+    return _balanced(flat)
+
+
+def _balanced(text: str) -> str:
+    """Drop every parenthesis that has no partner."""
+    unmatched: set[int] = set()
+    opened: list[int] = []
+    for i, char in enumerate(text):
+        if char == "(":
+            opened.append(i)
+        elif char == ")":
+            if opened:
+                opened.pop()
+            else:
+                unmatched.add(i)
+    unmatched.update(opened)
+    return "".join(c for i, c in enumerate(text) if i not in unmatched) if unmatched else text
 
 
 # -- block level -------------------------------------------------------------------------------

@@ -54,14 +54,18 @@ class Views:
             path = self._vector_paths[id(vector)] = self.paths("vector", vector.slug)
         return path
 
-    def vector_link(self, here: str, vector: Vector, table: bool = False) -> str:
-        key = (here.rpartition("/")[0], "vector-link", id(vector), table)
+    def vector_link(self, here: str, vector: Vector, table: bool = False, hover: bool = True) -> str:
+        """A link to a vector's page; `hover` adds the start of its description as the title.
+        Catalogue pages list thousands of vectors: there the title would be most of the page."""
+        key = (here.rpartition("/")[0], "vector-link", id(vector), table, hover)
         link = self._pieces.get(key)
         if link is None:
-            hover = self._hover.get(id(vector))
-            if hover is None:
-                hover = self._hover[id(vector)] = link_title(plain_text(vector.description), 150)
-            link = self._pieces[key] = md_link(vector.name, relative(here, self.vector_path(vector)), hover,
+            title = ""
+            if hover:
+                title = self._hover.get(id(vector), "")
+                if not title:
+                    title = self._hover[id(vector)] = link_title(plain_text(vector.description), 150)
+            link = self._pieces[key] = md_link(vector.name, relative(here, self.vector_path(vector)), title,
                                                table=table)
         return link
 
@@ -181,7 +185,7 @@ class Views:
         return list(row)  # a copy: each page's view is its own
 
     def _vector_row(self, here: str, vector: Vector) -> list[str]:
-        return [self.vector_link(here, vector, table=True),
+        return [self.vector_link(here, vector, table=True, hover=False),
                 md_text(self.entry_label(vector.criticality), table=True),
                 md_text(self.entry_label(vector.severity), table=True),
                 joined(md_text(e.name, table=True) for e in vector.killchain),

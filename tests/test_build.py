@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -68,9 +69,9 @@ def test_a_crash_half_way_keeps_the_previous_build(tmp_path: Path, monkeypatch: 
     before = tree(out)
     real_outputs = tide.build.outputs
 
-    def half_written(*args: object, **kwargs: object) -> dict[str, bytes]:
-        files = real_outputs(*args, **kwargs)  # type: ignore[arg-type]
-        return {**files, "../escape.txt": b"x"}  # the writer refuses this one, after the others
+    def half_written(*args: object, **kwargs: object) -> Iterator[tuple[str, bytes]]:
+        yield from real_outputs(*args, **kwargs)  # type: ignore[arg-type]
+        yield "../escape.txt", b"x"  # the writer refuses this one, after the others
 
     monkeypatch.setattr(tide.build, "outputs", half_written)
     assert main(["build", "--no-site", "--out", str(out)]) == 2

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,7 +136,6 @@ def compile_catalogue(paths: list[Path], config: Config,
     return result.catalogue, result.diagnostics
 
 
-Producer = Callable[[Catalogue, Config, Path, Path], dict[str, bytes]]
 
 
 def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
@@ -153,14 +152,14 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
         raise ConfigError(f"no page templates in {templates} (vector.md.j2 is missing)")
     memo_key = fingerprint(repr(catalogue.attack)) if use_cache else None
     with Staging(out) as stage:
-        for rel, data in outputs(catalogue, config, out, templates, memo_key).items():
+        for rel, data in outputs(catalogue, config, out, templates, memo_key):
             stage.write(rel, data)
         if site:
-            from tide.render import render_markdown
+            from tide.render import iter_markdown
             from tide.site import build_site
 
             render_memo = Cache(config.root / CACHE_DIR, memo_key, kind="render") if memo_key else None
-            pages = render_markdown(catalogue, templates, flavour="mkdocs", memo=render_memo)
+            pages = Utf8Pages(iter_markdown(catalogue, templates, flavour="mkdocs", memo=render_memo))
             problems = build_site(pages, config.root / "site", stage.path("site"), config, catalogue.attack,
                                   sources=site_sources(catalogue, config))
             result.diagnostics.extend(problems)
@@ -185,25 +184,41 @@ def site_sources(catalogue: Catalogue, config: Config) -> dict[str, str]:
 
 
 def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path,
-            memo_key: str | None = None) -> dict[str, bytes]:
-    """Every file of the build except the HTML site, by path relative to the output directory.
-    With a `memo_key`, pages and MISP events whose inputs did not change come from the cache."""
+            memo_key: str | None = None) -> Iterator[tuple[str, bytes]]:
+    """Every file of the build except the HTML site, by path relative to the output directory,
+    one at a time so that each can be written and let go. With a `memo_key`, pages and MISP
+    events whose inputs did not change come from the cache."""
     from tide.index_json import index_json
     from tide.misp import export_misp, read_previous_feed
     from tide.navigator import navigator_layers
-    from tide.render import render_markdown, vector_page
+    from tide.render import iter_markdown, vector_page
 
     render_memo = Cache(config.root / CACHE_DIR, memo_key, kind="render") if memo_key else None
     if render_memo is not None:
         render_memo.prune()
-    files: dict[str, bytes] = {}
-    for rel, text in render_markdown(catalogue, templates, flavour="portable", memo=render_memo).items():
-        files[f"markdown/{rel}"] = text.encode("utf-8")
+    for rel, text in iter_markdown(catalogue, templates, flavour="portable", memo=render_memo):
+        yield f"markdown/{rel}", text.encode("utf-8")
     memo = Cache(config.root / CACHE_DIR, memo_key, kind="misp") if memo_key else None
     if memo is not None:
         memo.prune()
     for rel, data in export_misp(catalogue, config, read_previous_feed(out / "misp"), memo).items():
-        files[f"misp/{rel}"] = data
-    files.update(navigator_layers(catalogue))
-    files["index.json"] = index_json(catalogue, vector_page, config.root.absolute())
-    return files
+        yield f"misp/{rel}", data
+    yield from navigator_layers(catalogue).items()
+    yield "index.json", index_json(catalogue, vector_page, config.root.absolute())
+
+
+class Utf8Pages(Mapping[str, str]):
+    """Pages kept as UTF-8 and decoded when read: the icons make Python hold page text at four
+    bytes a character, which for 10,000 vectors is gigabytes."""
+
+    def __init__(self, pages: Iterable[tuple[str, str]]) -> None:
+        self._pages = {path: text.encode("utf-8") for path, text in pages}
+
+    def __getitem__(self, path: str) -> str:
+        return self._pages[path].decode("utf-8")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._pages))
+
+    def __len__(self) -> int:
+        return len(self._pages)

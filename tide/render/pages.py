@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -155,31 +155,39 @@ def render_markdown(catalogue: Catalogue, templates: Path, flavour: str = "porta
     A missing or broken template raises ConfigError naming the file. With a `memo` (see
     `tide.render.memo`), pages whose inputs are unchanged since a render that used the same memo
     are taken from it instead of being rendered again."""
+    return dict(sorted(iter_markdown(catalogue, templates, flavour, memo)))
+
+
+def iter_markdown(catalogue: Catalogue, templates: Path, flavour: str = "portable",
+                  memo: Memo | None = None) -> Iterator[tuple[str, str]]:
+    """The pages of `render_markdown` one at a time, in page-kind order, so that a caller can
+    write each and let it go: 10,000 vectors make hundreds of megabytes of text."""
     if flavour not in FLAVOURS:
         raise ValueError(f"unknown Markdown flavour {flavour!r}; expected one of {', '.join(FLAVOURS)}")
     env = environment(templates)
     look = build_lookup(catalogue)
     views = CatalogueViews(look, page_path, mkdocs=flavour == "mkdocs")
     run = MemoRun(memo, look, setup_digest(templates, flavour)) if memo is not None else None
-    out: dict[str, str] = {}
+    seen: set[str] = set()
     for kind in PAGE_KINDS:
         template = _template(env, templates, kind.template)
         for page in kind.pages(views):
             path = page_path(kind.kind, page.slug)
-            if path in out:
+            if path in seen:
                 raise ValueError(f"two pages would be written to {path}")
+            seen.add(path)
             # One line: a "---" line inside a quoted title would end the front matter for some readers.
             front: dict[str, Any] = {"uuid": page.uuid or page_uuid(path), "title": " ".join(page.title.split())}
             if flavour == "mkdocs" and page.tags:
                 front["tags"] = list(page.tags)
             if run is None:
-                out[path] = _render(template, templates, kind, front_matter(front), page.view(path), flavour)
+                yield path, _render(template, templates, kind, front_matter(front), page.view(path), flavour)
             elif page.vector is not None:
                 key, text = run.vector_page(kind.kind, kind.template, page.vector)
                 if text is None:
                     text = _render(template, templates, kind, front_matter(front), page.view(path), flavour)
                     run.put(key, text)
-                out[path] = text
+                yield path, text
             else:
                 text = run.catalogue_page(path)
                 if text is None:
@@ -188,10 +196,9 @@ def render_markdown(catalogue: Catalogue, templates: Path, flavour: str = "porta
                     if text is None:
                         text = _render(template, templates, kind, head, view, flavour)
                         run.put(view_key, text)
-                out[path] = text
+                yield path, text
     if run is not None:
         run.close()
-    return dict(sorted(out.items()))
 
 
 def _render(template: jinja2.Template, templates: Path, kind: PageKind, head: str, view: dict[str, Any],

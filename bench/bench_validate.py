@@ -3,8 +3,9 @@
     python bench/bench_validate.py [DIR]     (default: ../shared/corpus/sharetide/tvm)
 
 Both are measured in this run, on this machine, best of several rounds, in one process after
-a warm-up (so imports and one-time data loading are excluded from both sides), then once each
-as a fresh process (start-up included). Target: validation <= 1.5x the floor.
+a warm-up (so imports and one-time data loading are excluded from both sides, and tide's cache
+is off: every file is parsed and validated), then as fresh processes (start-up included), with
+and without the cache. Target: validation <= 1.5x the floor.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def main() -> None:
             yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
 
     def validate() -> None:
-        result = check([target], config)
+        result = check([target], config, use_cache=False)  # every file parsed and validated
         assert result.errors == 0, f"{result.errors} errors: not a benchmark of valid input"
 
     validate()  # warm-up: imports, schema compilation, vocabularies, ATT&CK data
@@ -56,10 +57,15 @@ def main() -> None:
               "for p in sorted(pathlib.Path(sys.argv[1]).rglob('*.yaml')):\n"
               "    yaml.load(p.read_bytes(), Loader=yaml.CSafeLoader)\n")
     cold_floor = best(lambda: subprocess.run([sys.executable, "-c", script, str(target)], check=True), 3)
-    cold_tide = best(lambda: subprocess.run([sys.executable, "-m", "tide", "validate", str(target)],
-                                            check=False, capture_output=True), 3)
-    print(f"new process yaml floor {cold_floor * 1000:7.1f} ms   tide validate {cold_tide * 1000:7.1f} ms"
+    def tide(*flags: str) -> float:
+        return best(lambda: subprocess.run([sys.executable, "-m", "tide", "validate", *flags, str(target)],
+                                           check=False, capture_output=True), 3)
+
+    cold_tide, cached_tide = tide("--no-cache"), tide()
+    print(f"new process yaml floor {cold_floor * 1000:7.1f} ms   tide validate --no-cache {cold_tide * 1000:7.1f} ms"
           f"   ratio {cold_tide / cold_floor:.2f}x")
+    print(f"new process yaml floor {cold_floor * 1000:7.1f} ms   tide validate (cache) {cached_tide * 1000:7.1f} ms"
+          f"   ratio {cached_tide / cold_floor:.2f}x")
 
 
 if __name__ == "__main__":

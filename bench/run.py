@@ -95,6 +95,7 @@ def bench(size: int, work: Path, rounds: int) -> None:
     validate = timed([*TIDE, "validate", "--no-cache", str(src)], rounds=rounds)
     build_cmd = [*TIDE, "build", "--no-site", "--out", str(out), str(src)]
     build = timed([*build_cmd, "--no-cache"], prepare=cold, rounds=rounds)
+    cold()
     memory = peak_memory_mb([*build_cmd, "--no-cache"])
     shutil.rmtree(cache, ignore_errors=True)
     subprocess.run(build_cmd, cwd=ROOT, capture_output=True, check=False)  # fill cache and output

@@ -79,7 +79,7 @@ def _vector(doc: Document, slug: str, names: dict[str, tuple[str, str]],
         cves=tuple(threat.get("cve") or ()), misp_events=tuple(threat.get("misp") or ()),
         terrain=threat["terrain"], description=threat["description"],
         references=_references(data.get("references") or {}),
-        source_text=doc.text, data=data,
+        source_text=doc.text,
     )
 
 

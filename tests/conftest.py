@@ -20,10 +20,15 @@ def _at_repository_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TIDE_CACHE_DIR", str(ROOT / "build" / ".test-cache-unused"))
 
 
-@pytest.fixture
-def corpus() -> Path:
+def require_corpus() -> Path:
+    """The ShareTide corpus: CI must have it; a developer without ../shared skips."""
     if not CORPUS.is_dir():
         if os.environ.get("CI"):
             pytest.fail(f"the ShareTide corpus is missing at {CORPUS}")
         pytest.skip(f"the ShareTide corpus is not at {CORPUS}")
     return CORPUS
+
+
+@pytest.fixture
+def corpus() -> Path:
+    return require_corpus()

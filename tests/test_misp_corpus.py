@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import jsonschema
 import pytest
+from conftest import require_corpus
 from pymisp import MISPEvent
 from test_misp import CONFIG, check, events, write
 from test_misp_vectors import SHARED
@@ -27,18 +27,10 @@ def compile_dir(directory: Path) -> Catalogue:
     return cat
 
 
-def _corpus() -> Path:
-    if not CORPUS.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"the ShareTide corpus is missing at {CORPUS}")
-        pytest.skip(f"the ShareTide corpus is not at {CORPUS}")
-    return CORPUS
-
-
 @pytest.fixture(scope="module")
 def corpus_feed() -> tuple[Catalogue, dict[str, bytes]]:
     """Built once for the module: compiling and exporting 226 vectors takes about a second."""
-    cat = compile_dir(_corpus())
+    cat = compile_dir(require_corpus())
     return cat, export_misp(cat, CONFIG, None)
 
 
@@ -82,7 +74,7 @@ def test_editing_one_description_updates_only_its_event(corpus_feed: tuple[Catal
     _, before = corpus_feed
     old_dir = write(before, tmp_path / "old")
     objects = tmp_path / "objects"
-    shutil.copytree(_corpus(), objects)
+    shutil.copytree(require_corpus(), objects)
     edited = objects / EDITED
     text = edited.read_text(encoding="utf-8")
     assert "  description: |\n" in text

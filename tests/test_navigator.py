@@ -86,11 +86,12 @@ def test_layer_is_deterministic_and_matches_golden() -> None:
 
 def test_corpus_layer() -> None:
     """The layer of the 226 ShareTide vectors with the shipped ATT&CK data."""
-    from test_misp_corpus import _corpus, compile_dir
+    from conftest import require_corpus
+    from test_misp_corpus import compile_dir
 
     from tide.navigator import cited
 
-    cat = compile_dir(_corpus())
+    cat = compile_dir(require_corpus())
     layers = navigator_layers(cat)
     assert sorted(layers) == ["attack-navigator-ics.json", "attack-navigator-mobile.json",
                               "attack-navigator.json"]

@@ -27,7 +27,7 @@ class Result:
     files: int = 0
     attack: AttackInfo | None = None
     catalogue: Catalogue | None = None
-    attack_key: str = ""  # every ATT&CK snapshot in use (domains, versions, files), for cache keys
+    cache_key: str | None = None  # fingerprint of tide and the ATT&CK data in use, when caching
 
     @property
     def errors(self) -> int:
@@ -52,12 +52,10 @@ def check(paths: list[Path], config: Config, attack_file: Path | None = None,
     result.attack = attack.info
     docs: list[Document] = []
     links: list[Links] = []
-    result.attack_key = "|".join([attack.versions(), *(str(s) for s in attack.sources)])
-    cache_key = None
-    if use_cache:
-        cache_key = fingerprint(result.attack_key)
-        Cache(config.root / CACHE_DIR, cache_key).prune()
-    for doc, found, link in _check_files(files, attack_file, config, enrich, cache_key):
+    if use_cache:  # every ATT&CK snapshot in use (domains, versions, files) is part of the key
+        result.cache_key = fingerprint(attack.versions(), *(str(s) for s in attack.sources))
+        Cache(config.root / CACHE_DIR, result.cache_key).prune()
+    for doc, found, link in _check_files(files, attack_file, config, enrich, result.cache_key):
         result.diagnostics.extend(found)
         if link is not None:
             links.append(link)
@@ -152,7 +150,7 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
     templates = templates or config.root / "templates"
     if not (templates / "vector.md.j2").is_file():
         raise ConfigError(f"no page templates in {templates} (vector.md.j2 is missing)")
-    memo_key = fingerprint(result.attack_key) if use_cache else None
+    memo_key = result.cache_key  # computed once by check(): it hashes tide's code and data
     with Staging(out) as stage:
         for rel, data in outputs(catalogue, config, out, templates, memo_key):
             stage.write(rel, data)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import codecs
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -271,8 +271,3 @@ class _Builder:
 
 def _short_tag(tag: str) -> str:
     return tag.replace("tag:yaml.org,2002:", "!!")
-
-
-def iter_documents(paths: list[Path]) -> Iterator[tuple[Document | None, list[Diagnostic]]]:
-    for path in paths:
-        yield load_file(path)

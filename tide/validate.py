@@ -49,17 +49,6 @@ def supported_schemas() -> str:
     return ", ".join(sorted(SCHEMAS))
 
 
-def validate_documents(docs: Iterable[Document], attack: TechniqueLookup | None = None) -> list[Diagnostic]:
-    """All diagnostics for a set of documents: each on its own, then across the set."""
-    found: list[Diagnostic] = []
-    links = []
-    for doc in docs:
-        found.extend(validate_document(doc, attack))
-        links.append(links_of(doc))
-    found.extend(check_across(links))
-    return found
-
-
 @dataclass(frozen=True)
 class Links:
     """What the checks across files need of one document, so that the document can be let go."""

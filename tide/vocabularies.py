@@ -63,10 +63,6 @@ def relation_directions() -> dict[str, str]:
     return {f"{e['stage']}::{e['name']}": e["direction"] for e in raw["entries"]}
 
 
-def relation_name(entry: VocabEntry) -> str:
-    return f"{entry.stage}::{entry.name}"
-
-
 def suggest(value: str, choices: list[str]) -> str:
     """A ", did you mean 'X'?" suffix when one choice is close to the value, else ""."""
     import difflib  # 30 ms to import: only on the error path

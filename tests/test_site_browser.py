@@ -94,19 +94,29 @@ def test_seed_page_shows_title_criticality_technique_and_diagram(browser: Any, s
     page.context.close()
 
 
-def _search(page: Any, query: str) -> list[str]:
-    """Type `query` into Material's search box (keystrokes, as a reader would); result links."""
+# Result links, read in one step once the expected one is listed: Material redraws the list
+# after every keystroke, so reading the links one by one can race a redraw.
+RESULT_HREFS = """
+(want) => {
+  const hrefs = [...document.querySelectorAll(".md-search-result__item > a")].map(a => a.getAttribute("href") || "");
+  return hrefs.some(h => h.includes(want)) ? hrefs : null;
+}
+"""
+
+
+def _search(page: Any, query: str, want: str) -> list[str]:
+    """Type `query` into Material's search box (keystrokes, as a reader would) and wait until a
+    result links to `want`; all result links. Times out (and fails) when none ever does."""
     page.locator("label.md-search__icon, .md-search__input").first.click()
     page.locator("input.md-search__input").press_sequentially(query, delay=10)
-    results = page.locator(".md-search-result__item > a")
-    results.first.wait_for(timeout=15_000)
-    return [results.nth(i).get_attribute("href") or "" for i in range(results.count())]
+    found = page.wait_for_function(RESULT_HREFS, arg=want, timeout=15_000)
+    return list(found.json_value())
 
 
 def test_search_finds_cloudtrail(browser: Any, site_url: str) -> None:
     page, watch = watched_page(browser, site_url)
     page.goto("", wait_until="networkidle")
-    hrefs = _search(page, "CloudTrail")
+    hrefs = _search(page, "CloudTrail", SEED_URL)
     assert any(SEED_URL in href for href in hrefs), hrefs
     _clean(watch)
     page.context.close()
@@ -116,7 +126,7 @@ def test_search_results_of_hostile_text_stay_inert(browser: Any, site_url: str) 
     # Material draws results from the search index as HTML: hostile names must stay text there.
     page, watch = watched_page(browser, site_url)
     page.goto("", wait_until="networkidle")
-    hrefs = _search(page, "onerror")
+    hrefs = _search(page, "onerror", HOSTILE_URL)
     assert any(HOSTILE_URL in href for href in hrefs), hrefs
     page.wait_for_timeout(300)
     assert page.evaluate("window.__tideCalls") == []
@@ -252,7 +262,7 @@ def test_real_search_finds_cloudtrail(browser: Any, real_site: tuple[str, str]) 
     url, _ = real_site
     page, watch = watched_page(browser, url)
     page.goto("", wait_until="networkidle")
-    assert any(SEED_URL in href for href in _search(page, "CloudTrail"))
+    assert any(SEED_URL in href for href in _search(page, "CloudTrail", SEED_URL))
     _clean(watch)
     page.context.close()
 

@@ -1,0 +1,1 @@
+"""Each schema's fastjsonschema validator as Python, written by `python -m tide.schemas.compile`."""

@@ -19,7 +19,7 @@ from tide.cache import Cache
 from tide.model import Actor, Catalogue, Vector
 from tide.render import render_markdown, vector_page
 from tide.render.lookup import build_lookup
-from tide.render.memo import UNREAD_FIELDS, PageKeys, digest, setup_digest
+from tide.render.memo import UNLISTED_FIELDS, UNREAD_FIELDS, PageKeys, digest, setup_digest
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
@@ -98,8 +98,13 @@ def vectors_near(catalogue: Catalogue, uuids: set[str]) -> set[str]:
     return near
 
 
+def edited(vector: Vector | None) -> Vector | None:
+    """What enriching an edited file gives: a vector whose source is no longer the one digested."""
+    return dataclasses.replace(vector, source_digest=f"edited {vector.source_digest}") if vector else None
+
+
 def replace(catalogue: Catalogue, uuid: str, change: Callable[[Vector], Vector | None]) -> Catalogue:
-    vectors = [change(v) if v.uuid == uuid else v for v in catalogue.vectors]
+    vectors = [edited(change(v)) if v.uuid == uuid else v for v in catalogue.vectors]
     kept = [v for v in vectors if v is not None]
     return dataclasses.replace(catalogue, vectors=tuple(sorted(kept, key=order)))
 
@@ -150,8 +155,8 @@ def test_pages_from_the_memo_are_the_pages_a_fresh_render_gives(sample: Catalogu
     def rename(v: Vector) -> Vector:
         chains = tuple(dataclasses.replace(c, target_name="Renamed Vector", target_slug="renamed-vector")
                        if c.target_uuid == other.uuid else c for c in v.chaining)
-        if v.uuid == other.uuid:
-            return dataclasses.replace(v, name="Renamed Vector", slug="renamed-vector", chaining=chains)
+        if v.uuid == other.uuid:  # its file changed; the others only took its new name
+            return edited(dataclasses.replace(v, name="Renamed Vector", slug="renamed-vector", chaining=chains))
         return dataclasses.replace(v, chaining=chains)
     renamed = dataclasses.replace(catalogue, vectors=tuple(sorted((rename(v) for v in catalogue.vectors), key=order)))
     assert vector_page(next(v for v in renamed.vectors if v.uuid == other.uuid)) == "threat-vectors/renamed-vector.md"
@@ -222,7 +227,7 @@ def test_damaged_or_foreign_entries_are_misses(sample: Catalogue, tmp_path: Path
     first = render_markdown(sample, TEMPLATES, "mkdocs", cache)
     assert cache.hits == 0 and cache.misses > 0
     assert render_markdown(sample, TEMPLATES, "mkdocs", cache) == first
-    assert cache.hits == len(first) + 1  # every page, and the catalogue's index of its pages
+    assert cache.hits == len(first)  # every page
 
 
 def test_fields_left_out_of_the_vector_digest_are_never_read(sample: Catalogue) -> None:
@@ -231,11 +236,30 @@ def test_fields_left_out_of_the_vector_digest_are_never_read(sample: Catalogue) 
     sources += "".join(p.read_text("utf-8") for p in sorted(TEMPLATES.glob("*.j2")))
     for name in UNREAD_FIELDS:
         assert not re.search(rf"\.{name}\b|['\"]{name}['\"]", sources), name  # no attribute, no getattr
-    emptied = dataclasses.replace(sample, vectors=tuple(dataclasses.replace(v, data={"x": 1}, source_text="x")
-                                                        for v in sample.vectors))
+    # Without a source digest, vectors are digested field by field: the unread ones must not count.
+    plain = dataclasses.replace(sample, vectors=tuple(dataclasses.replace(v, source_digest="")
+                                                      for v in sample.vectors))
+    emptied = dataclasses.replace(plain, vectors=tuple(dataclasses.replace(v, data={"x": 1}, source_text="x")
+                                                       for v in plain.vectors))
     assert fresh(emptied) == fresh(sample)
-    keys = PageKeys(build_lookup(sample), "setup"), PageKeys(build_lookup(emptied), "setup")
-    assert [keys[0].vector(v) for v in sample.vectors] == [keys[1].vector(v) for v in emptied.vectors]
+    keys = PageKeys(build_lookup(plain), "setup"), PageKeys(build_lookup(emptied), "setup")
+    assert [keys[0].vector(v) for v in plain.vectors] == [keys[1].vector(v) for v in emptied.vectors]
+
+
+def test_a_vector_is_digested_by_its_source_slug_and_chain_targets(sample: Catalogue) -> None:
+    keys = PageKeys(build_lookup(sample), "setup")
+    chained = next(v for v in sample.vectors if v.chaining)
+    assert chained.source_digest  # enrichment sets it
+    before = keys.vector(chained)
+    for change in ({"source_digest": "another source"}, {"slug": "another-slug"},
+                   {"chaining": (dataclasses.replace(chained.chaining[0], target_name="Renamed"),
+                                 *chained.chaining[1:])},
+                   {"chaining": (dataclasses.replace(chained.chaining[0], target_slug="renamed"),
+                                 *chained.chaining[1:])}):
+        assert PageKeys(build_lookup(sample), "setup").vector(dataclasses.replace(chained, **change)) != before
+    # A second enrichment of the same files gives the same digests.
+    again = {v.uuid: v.source_digest for v in compile_paths(need(CORPUS)).vectors}
+    assert all(again[v.uuid] == v.source_digest for v in sample.vectors)
 
 
 def test_digests_are_canonical() -> None:
@@ -244,3 +268,18 @@ def test_digests_are_canonical() -> None:
     assert digest(shared) == digest(["shared", "".join(["sha", "red"])])  # sharing does not show
     assert digest(("a",)) != digest(["a"])
     assert digest({"a": 1, "b": 2}) != digest({"b": 2, "a": 1})  # order is printed order
+
+
+def test_catalogue_pages_never_print_the_fields_left_out_of_listings(sample: Catalogue) -> None:
+    # Catalogue pages are keyed by the listing digests of the vectors they list: changing every
+    # field those leave out, in every vector, must leave every catalogue page as it was.
+    assert {f.name for f in dataclasses.fields(Vector)} >= UNLISTED_FIELDS
+    changed = {"description": "Changed.\n", "terrain": "Changed terrain.", "references": ()}
+    assert set(changed) == UNLISTED_FIELDS
+    other = dataclasses.replace(sample, vectors=tuple(dataclasses.replace(v, **changed) for v in sample.vectors))
+    for flavour in ("portable", "mkdocs"):
+        before, after = render_markdown(sample, TEMPLATES, flavour), render_markdown(other, TEMPLATES, flavour)
+        catalogue_pages = [p for p in before if not p.startswith("threat-vectors/")]
+        assert len(catalogue_pages) > 50
+        assert [before[p] for p in catalogue_pages] == [after[p] for p in catalogue_pages]
+        assert any(before[p] != after[p] for p in before if p.startswith("threat-vectors/"))  # the edit shows

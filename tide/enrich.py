@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -80,6 +81,7 @@ def _vector(doc: Document, slug: str, names: dict[str, tuple[str, str]],
         terrain=threat["terrain"], description=threat["description"],
         references=_references(data.get("references") or {}),
         source_text=doc.text,
+        source_digest=hashlib.sha256(f"{doc.path}\0{doc.text}".encode("utf-8", "surrogatepass")).hexdigest(),
     )
 
 

@@ -157,6 +157,10 @@ class Vector:
     # The JSON form of the YAML, for callers that want it; the pipeline leaves it empty, as no
     # stage reads it and at 10,000 vectors it would hold about 50 MB through rendering.
     data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    # SHA-256 of the source path and text, set by enrichment: with the slug and the chain targets
+    # (all that enrichment takes from other files), it determines every field, so memo keys digest
+    # it instead of the fields. Code that changes a Vector's fields must clear it.
+    source_digest: str = field(default="", compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True)

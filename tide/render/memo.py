@@ -7,19 +7,22 @@ otherwise stable between builds and processes:
 - Every key starts with the render setup: the flavour, the Python and Jinja2 versions, every file
   of the templates directory (templates may include each other) and the source of the render code
   (this package, `tide.model`, `tide.slug`).
-- Catalogue pages (indexes, techniques, actors, vocabulary values, vocabularies) are each a function
-  of the catalogue and of their path. One entry, keyed by a digest of the whole catalogue, maps
-  their paths to their keys: when nothing changed, no view of theirs is computed. Otherwise each
-  is keyed by its computed view and front matter, right by construction; most of them list so
-  many vectors that digesting inputs would cost as much as building the view.
+- Catalogue pages (indexes, techniques, actors, vocabulary values, vocabularies) are keyed by
+  their inputs: the item the page is about, the vectors it lists (each by its listing digest:
+  every field but the description, terrain and references, which these pages never print; a test
+  holds them to that), the vocabularies, the ATT&CK release and every page slug of the catalogue.
+  Index pages list every vector. On a miss the view is computed and a second key, of the view
+  itself, finds a page that came out the same from different inputs.
 - Vector pages, nearly all of the pages, are keyed by their inputs, so that an unchanged page costs
   neither its view nor its rendering. A vector page reads, besides the vocabularies: the vector;
   the vectors its chaining names and the vectors chaining to it (one hop, both ways: their name,
   slug, description, terrain, techniques and their own chaining, which the graph draws); and the
   slugs of the actors, vocabulary values and techniques it links to, which depend on the whole
   catalogue (slug clashes). `vector_page_key` takes exactly these, looked up the way
-  `Views.vector_view` looks them up. Vectors are digested field by field, all fields but `data` and
-  `source_text`, which no renderer reads (a test holds the render code to that).
+  `Views.vector_view` looks them up. A vector is digested by its source (path and text), slug and
+  chain targets, which determine it; one made by hand, without a source digest, field by field
+  (all fields but `data`, `source_text` and `source_digest`, which no renderer reads: a test holds
+  the render code to that).
 
 The store is any object with `get(key) -> value | None` and `put(key, value)`; a value that is not
 a page text is a miss.
@@ -32,6 +35,7 @@ import hashlib
 import io
 import pickle
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -41,8 +45,11 @@ from tide.model import Actor, Technique, TechniqueRef, Vector, VocabEntry
 from tide.render.lookup import Lookup, actor_key, vector_entries
 
 # Vector fields no page prints: the parsed YAML and its text (everything shown is in other fields).
-UNREAD_FIELDS = frozenset({"data", "source_text"})
+UNREAD_FIELDS = frozenset({"data", "source_text", "source_digest"})
 _READ_FIELDS = tuple(f.name for f in dataclasses.fields(Vector) if f.name not in UNREAD_FIELDS)
+# Vector fields catalogue pages never print: the long texts, only shown on the vector's own page.
+UNLISTED_FIELDS = frozenset({"description", "terrain", "references"})
+LISTED_FIELDS = tuple(name for name in _READ_FIELDS if name not in UNLISTED_FIELDS)
 _CODE = [*sorted(Path(__file__).parent.glob("*.py")),
          *(Path(__file__).parents[1] / name for name in ("model.py", "slug.py"))]
 
@@ -68,45 +75,30 @@ def setup_digest(templates: Path, flavour: str) -> str:
 
 
 class MemoRun:
-    """A memo as one render uses it. Vector pages are looked up by their inputs. Catalogue pages are
-    found through one entry per catalogue (page path -> view key), so that a build where nothing
-    changed computes none of their views; when that entry is missing, by their view."""
+    """A memo as one render uses it: pages looked up by the keys of `PageKeys`."""
 
     def __init__(self, memo: Memo, look: Lookup, setup: str) -> None:
         self.memo = memo
         self.keys = PageKeys(look, setup)
-        self._index_key = self.keys.catalogue_key()
-        found = memo.get(self._index_key)
-        self._index: dict[str, Any] = found if isinstance(found, dict) else {}
-        self._new_index: dict[str, str] = {}
 
     def vector_page(self, kind: str, template: str, vector: Vector) -> tuple[str, str | None]:
         key = self.keys.vector_page_key(kind, template, vector)
-        return key, self._text(key)
+        return key, self.text(key)
 
-    def catalogue_page(self, path: str) -> str | None:
-        key = self._index.get(path)
-        text = self._text(key) if isinstance(key, str) else None
-        if isinstance(key, str) and text is not None:
-            self._new_index[path] = key
-        return text
+    def catalogue_page(self, kind: str, template: str, path: str, front: str, item: Any,
+                       listed: Sequence[Vector] | None) -> tuple[str, str | None]:
+        key = self.keys.catalogue_page_key(kind, template, path, front, item, listed)
+        return key, self.text(key)
 
-    def view_page(self, path: str, kind: str, template: str, front: str,
-                  view: dict[str, Any]) -> tuple[str | None, str | None]:
+    def view_page(self, kind: str, template: str, front: str, view: dict[str, Any]) -> tuple[str | None, str | None]:
         key = self.keys.view_page_key(kind, template, front, view)
-        if key:
-            self._new_index[path] = key
-        return key, self._text(key)
+        return key, self.text(key)
 
     def put(self, key: str | None, text: str) -> None:
         if key:
             self.memo.put(key, text)
 
-    def close(self) -> None:
-        if self._new_index != self._index:
-            self.memo.put(self._index_key, self._new_index)
-
-    def _text(self, key: Any) -> str | None:
+    def text(self, key: Any) -> str | None:
         value = self.memo.get(key) if isinstance(key, str) and key else None
         return value if isinstance(value, str) else None  # anything else is a foreign or damaged entry
 
@@ -120,15 +112,38 @@ class PageKeys:
         self.look = look
         self.setup = setup
         self._digests: dict[int, str] = {}
+        self._listings: dict[int, str] = {}
+        self._all: str | None = None
+        self._slugs: str | None = None
         catalogue = look.catalogue
         self.vocabularies = digest(sorted(catalogue.vocabularies.items()))
 
-    def catalogue_key(self) -> str:
-        """A key that holds while nothing in the catalogue changes: every catalogue page is a
-        function of the catalogue and of its own path."""
-        catalogue = self.look.catalogue
-        return digest(("catalogue", self.setup, self.vocabularies, catalogue.attack,
-                       [self.vector(v) for v in catalogue.vectors]))
+    def catalogue_page_key(self, kind: str, template: str, path: str, front: str, item: Any,
+                           listed: Sequence[Vector] | None) -> str:
+        """The key of a catalogue page about `item` listing `listed` (None: every vector)."""
+        if listed is None:
+            if self._all is None:
+                self._all = digest([self.listing(v) for v in self.look.catalogue.vectors])
+            vectors: Any = self._all
+        else:
+            vectors = [self.listing(v) for v in listed]
+        return digest(("catalogue", self.setup, kind, template, path, front, self.vocabularies,
+                       self.look.catalogue.attack, self.slugs(), self._part(item), vectors))
+
+    def listing(self, vector: Vector) -> str:
+        """The digest of what a catalogue page may print of a vector it lists."""
+        found = self._listings.get(id(vector))
+        if found is None:
+            found = self._listings[id(vector)] = digest([self._part(getattr(vector, n)) for n in LISTED_FIELDS])
+        return found
+
+    def slugs(self) -> str:
+        """Every page slug of the catalogue but the vectors' (those are in their listing digests)."""
+        if self._slugs is None:
+            look = self.look
+            self._slugs = digest((sorted(look.technique_slugs.items()), sorted(look.actor_slugs.items()),
+                                  sorted(look.entry_slugs.items())))
+        return self._slugs
 
     def view_page_key(self, kind: str, template: str, front: str, view: dict[str, Any]) -> str | None:
         """The key of a page from what it prints, or None if the view cannot be digested."""
@@ -157,12 +172,18 @@ class PageKeys:
         return tuple(self.look.technique_slugs.get(i) for i in ids)
 
     def vector(self, vector: Vector | None) -> str:
-        """The digest of every field of `vector` a page may print."""
+        """The digest of every field of `vector` a page may print: of its source and of what
+        enrichment took from other vectors when the source is known (the cache directory's
+        fingerprint covers the code, vocabularies and ATT&CK data), else of the fields."""
         if vector is None:
             return ""
         found = self._digests.get(id(vector))
         if found is None:
-            values = [self._part(getattr(vector, name)) for name in _READ_FIELDS]
+            if vector.source_digest:
+                values: Any = ("source", vector.source_digest, vector.slug,
+                               tuple((c.target_uuid, c.target_name, c.target_slug) for c in vector.chaining))
+            else:
+                values = [self._part(getattr(vector, name)) for name in _READ_FIELDS]
             found = self._digests[id(vector)] = digest(values)
         return found
 

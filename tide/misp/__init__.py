@@ -1,7 +1,7 @@
 """Export a catalogue as a MISP feed any MISP instance can subscribe to (see docs/misp.md)."""
 
 from tide.misp.event import build_event
-from tide.misp.feed import MispExportError, export_misp
+from tide.misp.feed import MispExportError, export_misp, iter_misp
 from tide.misp.mapping import event_uuid
 from tide.misp.stamp import PreviousFeed, read_previous_feed
 
@@ -11,5 +11,6 @@ __all__ = [
     "build_event",
     "event_uuid",
     "export_misp",
+    "iter_misp",
     "read_previous_feed",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from typing import Any, Protocol
 
 from tide.config import Config, ConfigError
@@ -31,12 +32,19 @@ class Memo(Protocol):
 def export_misp(
     catalogue: Catalogue, config: Config, previous: PreviousFeed | None = None, memo: Memo | None = None
 ) -> dict[str, bytes]:
-    """Every file of the feed, by its name inside the feed directory.
+    """Every file of the feed, by its name inside the feed directory (see `iter_misp`)."""
+    return dict(iter_misp(catalogue, config, previous, memo))
+
+
+def iter_misp(
+    catalogue: Catalogue, config: Config, previous: PreviousFeed | None = None, memo: Memo | None = None
+) -> Iterator[tuple[str, bytes]]:
+    """The files of the feed one at a time, events first, so that a caller can write each and
+    let it go (10,000 events are about 150 MB).
 
     With a `memo`, an event whose inputs (the enriched vector, its creator and the event the
     previous feed holds for it) are those of an earlier build is taken from there instead of
     being built, stamped and dumped again."""
-    files: dict[str, bytes] = {}
     manifest: dict[str, Any] = {}
     hashes: list[str] = []
     for vector in sorted(catalogue.vectors, key=lambda v: event_uuid(v.uuid)):
@@ -51,13 +59,12 @@ def export_misp(
             if memo is not None:
                 memo.put(key, done)
         data, manifest[uuid], event_hashes = done
-        files[f"{uuid}.json"] = data
+        yield f"{uuid}.json", data
         hashes += event_hashes
     # One line: indenting makes Python's JSON encoder fall back to pure Python, two seconds for
     # a 10,000-event manifest. Events stay indented, for people reading them.
-    files["manifest.json"] = (json.dumps(manifest, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-    files["hashes.csv"] = "".join(hashes).encode("utf-8")
-    return files
+    yield "manifest.json", (json.dumps(manifest, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    yield "hashes.csv", "".join(hashes).encode("utf-8")
 
 
 def _event_file(vector: Vector, org: Organisation, previous: PreviousFeed | None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import filecmp
+import functools
 import html
 import logging
 import os
@@ -49,6 +50,7 @@ NAV_ORDER = ("threat-vectors", "techniques", "actors", "platforms", "domains", "
 DEFAULT_SOURCE_DATE_EPOCH = "946684800"
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*\n", re.S)
+_MARKUP_CHARS = re.compile("[&<>\"']")  # what html.escape(quote=True) changes
 _DOC_FILE = re.compile(r"Doc file '([^']+)'")
 
 
@@ -237,10 +239,10 @@ def neutralise_front_matter(text: str) -> str:
     and the tags. Escaped, it shows as the text it is. The page body is left to the renderer.
     """
     match = _FRONT_MATTER.match(text)
-    if not match or not match.group(1):
-        return text
+    if not match or not match.group(1) or not _MARKUP_CHARS.search(match.group(1)):
+        return text  # none of these characters, no string to escape (YAML escapes need a `"`)
     try:
-        meta = yaml.safe_load(match.group(1))
+        meta = _load_front_matter(match.group(1))
     except yaml.YAMLError:
         return text  # MkDocs reports the broken front matter; strict mode fails the build
     escaped = _escape_strings(meta)
@@ -299,14 +301,27 @@ def _page_title(text: str) -> str:
 
 
 def _front_matter(text: str) -> dict[str, Any]:
+    """The front matter of a page, for reading only: it may be shared with other callers."""
     match = _FRONT_MATTER.match(text)
     if not match or not match.group(1):
         return {}
     try:
-        data = yaml.safe_load(match.group(1))
+        data = _load_front_matter(match.group(1))
     except yaml.YAMLError:
         return {}  # MkDocs reports it when it reads the page
     return data if isinstance(data, dict) else {}
+
+
+# The build reads each page's front matter several times (title, source, escaping): parse each
+# block once, with libyaml where PyYAML has it, as MkDocs does (pure Python, it cost a second
+# per thousand pages, each time). Sized for the pages of 15,000 vectors: read in turn, a smaller
+# cache would drop each block before its next reading.
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@functools.lru_cache(maxsize=16384)
+def _load_front_matter(block: str) -> Any:
+    return yaml.load(block, Loader=_SAFE_LOADER)
 
 
 def display_rel(rel: str, pages: Mapping[str, str]) -> str:

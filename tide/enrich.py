@@ -35,18 +35,18 @@ def enrich(docs: Iterable[Document], attack: TechniqueLookup, attack_info: Attac
 
 def link_vectors(vectors: Iterable[Vector], attack_info: AttackInfo) -> Catalogue:
     """The catalogue of vectors made by `local_vector`, with slugs and chain targets filled in.
-    The vectors must be those of a set of files that passed validation (chain targets exist)."""
+    The vectors must be those of a set of files that passed validation (chain targets exist).
+    They are completed in place: they come fresh from `local_vector` or from the cache, shared
+    with nothing else, and copying 10,000 frozen vectors and their chains cost a second."""
     ordered = sorted(vectors, key=lambda v: (v.name.casefold(), v.uuid))
     slugs = _unique_slugs(ordered)
     names = {v.uuid: (v.name, slug) for v, slug in zip(ordered, slugs, strict=True)}
-
-    def linked(vector: Vector, slug: str) -> Vector:
-        chains = tuple(dataclasses.replace(c, target_name=names[c.target_uuid][0], target_slug=names[c.target_uuid][1])
-                       for c in vector.chaining)
-        return dataclasses.replace(vector, slug=slug, chaining=chains)
-
-    return Catalogue(vectors=tuple(linked(v, s) for v, s in zip(ordered, slugs, strict=True)),
-                     vocabularies=load_vocabularies(), attack=attack_info)
+    for vector, slug in zip(ordered, slugs, strict=True):
+        object.__setattr__(vector, "slug", slug)
+        for chain in vector.chaining:
+            object.__setattr__(chain, "target_name", names[chain.target_uuid][0])
+            object.__setattr__(chain, "target_slug", names[chain.target_uuid][1])
+    return Catalogue(vectors=tuple(ordered), vocabularies=load_vocabularies(), attack=attack_info)
 
 
 def _unique_slugs(vectors: list[Vector]) -> list[str]:

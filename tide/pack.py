@@ -10,13 +10,13 @@ resolves; one that does not is an error, which the cache treats as a miss.
 
 from __future__ import annotations
 
+import copyreg
 import dataclasses
 import io
 import pickle
-from functools import cache
 from typing import Any
 
-from tide.model import Actor, Technique, Vector, VocabEntry
+from tide.model import Actor, Vector
 from tide.validate import TechniqueLookup
 from tide.vocabularies import load_actors, load_vocabularies
 
@@ -25,63 +25,68 @@ class PackError(Exception):
     """Packed bytes that do not resolve against this process's data."""
 
 
-@cache
-def _entry_ids() -> dict[int, tuple[str, int]]:
-    return {id(entry): (field, index) for field, vocabulary in load_vocabularies().items()
-            for index, entry in enumerate(vocabulary.entries)}
+class _Shared:
+    """The objects vectors share, by reference: a reference is a key of `objects`."""
+
+    def __init__(self, attack: TechniqueLookup) -> None:
+        self.attack = attack
+        objects: dict[Any, Any] = {}
+        for field, vocabulary in load_vocabularies().items():
+            objects.update((("v", field, i), entry) for i, entry in enumerate(vocabulary.entries))
+        techniques = getattr(attack, "techniques", {})  # AttackData; a bare lookup shares none
+        objects.update((("t", tid), technique) for tid, technique in techniques.items())
+        objects.update((("a", key), actor) for key, actor in load_actors().items())
+        self.objects = objects
+        self.references = {id(obj): key for key, obj in objects.items()}
+
+
+_last: list[_Shared] = []
+
+
+def _shared(attack: TechniqueLookup) -> _Shared:
+    # One table per ATT&CK data object: a build uses one, so one slot is enough.
+    if not _last or _last[0].attack is not attack:
+        _last[:] = [_Shared(attack)]
+    return _last[0]
+
+
+def _cited_actor(base: Actor, sighting: str, references: tuple[str, ...]) -> Actor:
+    return dataclasses.replace(base, sighting=sighting, references=references)
 
 
 class _Pickler(pickle.Pickler):
-    def __init__(self, buffer: io.BytesIO, attack: TechniqueLookup) -> None:
+    def __init__(self, buffer: io.BytesIO, shared: _Shared) -> None:
         super().__init__(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        self.attack = attack
-        self.entries = _entry_ids()
+        self.shared = shared
+        # An actor as a vector cites it is the shared actor plus the vector's own sighting.
+        self.dispatch_table = copyreg.dispatch_table.copy()
+        self.dispatch_table[Actor] = self._reduce_actor
 
     def persistent_id(self, obj: Any) -> Any:
-        if isinstance(obj, VocabEntry):
-            return ("v", *self.entries[id(obj)]) if id(obj) in self.entries else None
-        if isinstance(obj, Technique):
-            return ("t", obj.id) if self.attack.get(obj.id) is obj else None
-        if isinstance(obj, Actor):
-            base = load_actors().get(f"{obj.stage}::{obj.id}")
-            if base is not None and dataclasses.replace(base, sighting=obj.sighting,
-                                                        references=obj.references) == obj:
-                return "a", obj.stage, obj.id, obj.sighting, obj.references
-        return None
+        return self.shared.references.get(id(obj))
 
-
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, data: bytes, attack: TechniqueLookup) -> None:
-        super().__init__(io.BytesIO(data))
-        self.attack = attack
-
-    def persistent_load(self, pid: Any) -> Any:
-        kind = pid[0]
-        if kind == "v":
-            return load_vocabularies()[pid[1]].entries[pid[2]]
-        if kind == "t":
-            technique = self.attack.get(pid[1])
-            if technique is None:
-                raise PackError(f"unknown technique {pid[1]}")
-            return technique
-        if kind == "a":
-            return dataclasses.replace(load_actors()[f"{pid[1]}::{pid[2]}"], sighting=pid[3], references=pid[4])
-        raise PackError(f"unknown reference {pid!r}")
+    def _reduce_actor(self, actor: Actor) -> Any:
+        base = self.shared.objects.get(("a", f"{actor.stage}::{actor.id}"))
+        if base is not None and _cited_actor(base, actor.sighting, actor.references) == actor:
+            return _cited_actor, (base, actor.sighting, actor.references)
+        return actor.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
 
 
 def pack(vector: Vector, attack: TechniqueLookup) -> bytes:
     buffer = io.BytesIO()
-    _Pickler(buffer, attack).dump(vector)
+    _Pickler(buffer, _shared(attack)).dump(vector)
     return buffer.getvalue()
 
 
 def unpack(data: bytes, attack: TechniqueLookup) -> Vector:
     """The vector `pack` wrote. Raises PackError if the bytes are not one, or do not resolve."""
+    unpickler = pickle.Unpickler(io.BytesIO(data))
+    unpickler.persistent_load = _shared(attack).objects.__getitem__  # type: ignore[method-assign]
     try:
-        vector = _Unpickler(data, attack).load()
+        vector = unpickler.load()
     except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, KeyError,
             TypeError, ValueError) as exc:
-        raise PackError(str(exc)) from exc
+        raise PackError(str(exc) or type(exc).__name__) from exc
     if not isinstance(vector, Vector):
         raise PackError("not a vector")
     return vector

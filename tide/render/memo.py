@@ -79,7 +79,16 @@ class MemoRun:
 
     def __init__(self, memo: Memo, look: Lookup, setup: str) -> None:
         self.memo = memo
-        self.keys = PageKeys(look, setup)
+        # Listing digests of earlier renders, by vector digest: digesting every listed field of
+        # 10,000 vectors costs a second and a half; most of them did not change.
+        self._known_key = digest(("listings", setup))
+        known = memo.get(self._known_key)
+        self.keys = PageKeys(look, setup, known if isinstance(known, dict) else {})
+
+    def close(self) -> None:
+        """Remember the listing digests of this render (those of vectors gone are dropped)."""
+        if self.keys.listings_changed or len(self.keys.known_listings) != len(self.keys.earlier_listings):
+            self.memo.put(self._known_key, self.keys.known_listings)
 
     def vector_page(self, kind: str, template: str, vector: Vector) -> tuple[str, str | None]:
         key = self.keys.vector_page_key(kind, template, vector)
@@ -108,9 +117,12 @@ class PageKeys:
     (techniques, actors, vocabulary values) are computed once per render, by identity: the
     catalogue keeps every object alive until the render ends."""
 
-    def __init__(self, look: Lookup, setup: str) -> None:
+    def __init__(self, look: Lookup, setup: str, earlier_listings: dict[str, str] | None = None) -> None:
         self.look = look
         self.setup = setup
+        self.earlier_listings = earlier_listings or {}
+        self.known_listings: dict[str, str] = {}  # vector digest -> listing digest, this render's
+        self.listings_changed = False
         self._digests: dict[int, str] = {}
         self._listings: dict[int, str] = {}
         self._all: str | None = None
@@ -134,7 +146,15 @@ class PageKeys:
         """The digest of what a catalogue page may print of a vector it lists."""
         found = self._listings.get(id(vector))
         if found is None:
-            found = self._listings[id(vector)] = digest([self._part(getattr(vector, n)) for n in LISTED_FIELDS])
+            # A vector with a source digest is determined by its own digest (see `vector`).
+            own = self.vector(vector) if vector.source_digest else ""
+            found = self.earlier_listings.get(own) if own else None
+            if not isinstance(found, str):
+                found = digest([self._part(getattr(vector, n)) for n in LISTED_FIELDS])
+                self.listings_changed = True
+            self._listings[id(vector)] = found
+            if own:
+                self.known_listings[own] = found
         return found
 
     def slugs(self) -> str:

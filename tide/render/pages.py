@@ -212,6 +212,8 @@ def iter_markdown(catalogue: Catalogue, templates: Path, flavour: str = "portabl
                         run.put(view_key, text)
                     run.put(key, text)
                 yield path, text
+    if run is not None:
+        run.close()
 
 
 def _render(template: jinja2.Template, templates: Path, kind: PageKind, head: str, view: dict[str, Any],

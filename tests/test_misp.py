@@ -4,6 +4,7 @@ changed vector reaches subscribers as an update of that event alone."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import subprocess
@@ -200,15 +201,34 @@ def test_previous_feed_tolerates_damage(pair: Catalogue, tmp_path: Path) -> None
     # content unknown: the event is re-sent with a newer timestamp rather than silently kept
     again = events(export_misp(pair, CONFIG, previous))[uuid]
     assert int(again["timestamp"]) == previous.timestamps[uuid] + 1
-    # valid JSON of the wrong shape is as unusable as broken JSON
-    (feed / f"{uuid}.json").write_text(json.dumps({"Event": {"uuid": uuid, "timestamp": "1",
-                                                             "Attribute": ["x"]}}), encoding="utf-8")
+    # valid JSON of the wrong shape is as unusable as broken JSON, even when the manifest vouches for it
+    wrong = json.dumps({"Event": {"uuid": uuid, "timestamp": "1", "Attribute": ["x"]}}).encode()
+    (feed / f"{uuid}.json").write_bytes(wrong)
+    manifest = json.loads((feed / "manifest.json").read_bytes())
+    manifest[uuid]["integrity:sha256"] = hashlib.sha256(wrong).hexdigest()
+    (feed / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     reread = read_previous_feed(feed)
     assert reread is not None and uuid in reread.timestamps and uuid not in reread.events
     (feed / "manifest.json").write_bytes(b"\xff\xfe")
     assert read_previous_feed(feed) is None
     (feed / "manifest.json").write_text("[]", encoding="utf-8")
     assert read_previous_feed(feed) is None
+
+
+def test_previous_events_are_read_when_needed_and_only_as_the_manifest_hashed_them(pair: Catalogue,
+                                                                                      tmp_path: Path) -> None:
+    feed = write(export_misp(pair, CONFIG, None), tmp_path / "misp")
+    seed, rich = event_uuid(seed_vector().uuid), event_uuid(rich_vector().uuid)
+    previous = read_previous_feed(feed)
+    assert previous is not None and set(previous.digests) == {seed, rich}
+    (feed / f"{rich}.json").unlink()  # not read yet: reading the manifest read no event
+    assert seed in previous.events and rich not in previous.events
+    # An event edited by hand no longer matches the manifest: it is left out, as if missing.
+    again = read_previous_feed(feed)
+    assert again is not None
+    data = (feed / f"{seed}.json").read_bytes()
+    (feed / f"{seed}.json").write_bytes(data.replace(b'"info": "', b'"info": "Edited '))
+    assert seed not in again.raw and seed not in again.events and seed in again.timestamps
 
 
 def test_oversized_values_are_clipped(tmp_path: Path) -> None:

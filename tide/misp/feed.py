@@ -88,9 +88,10 @@ def _memo_key(vector: Vector, org: Organisation, previous: PreviousFeed | None, 
     for part in (vector.source_text, vector.path, vector.slug, org.uuid, org.name,
                  *(f"{c.target_uuid}|{c.target_name}|{c.target_slug}" for c in vector.chaining)):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
-    if previous is not None:
+    if previous is not None:  # the previous event by its manifest hash (its file is read only if needed)
         digest.update(b"%d\0" % previous.timestamps.get(uuid, -1))
-        digest.update(previous.raw.get(uuid, b""))
+        known = previous.digests.get(uuid)
+        digest.update(known.encode() if known else b"file\0" + previous.raw.get(uuid, b""))
     return digest.hexdigest()
 
 

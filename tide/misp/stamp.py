@@ -14,6 +14,7 @@ saves each attribute, object and report only when that element's timestamp is ne
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _STAMPS = ("timestamp", "publish_timestamp")
 # The event's element lists, and the one kind of element that nests attributes.
@@ -29,11 +31,45 @@ _LISTS = ("Attribute", "Object", "EventReport")
 Json = dict[str, Any]
 
 
+class _LazyFiles(Mapping[str, bytes]):
+    """The previous events' files by uuid, each read the first time it is asked for. A file whose
+    bytes do not match the manifest's integrity hash is left out, as if missing."""
+
+    def __init__(self, folder: Path, digests: dict[str, str | None]) -> None:
+        self.folder = folder
+        self.digests = digests
+        self._read: dict[str, bytes | None] = {}
+
+    def _load(self, key: str) -> bytes | None:
+        if key not in self._read:
+            try:
+                data: bytes | None = (self.folder / f"{key}.json").read_bytes()
+            except OSError:
+                data = None
+            expected = self.digests[key]
+            if data is not None and expected is not None and hashlib.sha256(data).hexdigest() != expected:
+                data = None
+            self._read[key] = data
+        return self._read[key]
+
+    def __getitem__(self, key: str) -> bytes:
+        data = self._load(key) if key in self.digests else None
+        if data is None:
+            raise KeyError(key)
+        return data
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key in sorted(self.digests) if self._load(key) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 class _LazyEvents(Mapping[str, Json]):
     """Previous events by uuid, each parsed (and checked) the first time it is asked for: an
     unchanged vector whose event comes from the build cache never needs its old event parsed."""
 
-    def __init__(self, raw: dict[str, bytes]) -> None:
+    def __init__(self, raw: Mapping[str, bytes]) -> None:
         self.raw = raw
         self._parsed: dict[str, Json | None] = {}
 
@@ -41,14 +77,14 @@ class _LazyEvents(Mapping[str, Json]):
         if key not in self._parsed:
             try:
                 event = json.loads(self.raw[key]).get("Event")
-            except (ValueError, AttributeError):
+            except (KeyError, ValueError, AttributeError):
                 event = None
             ok = _well_formed(event) and event.get("uuid") == key and _int(event.get("timestamp")) is not None
             self._parsed[key] = event if ok else None
         return self._parsed[key]
 
     def __getitem__(self, key: str) -> Json:
-        event = self._parse(key) if key in self.raw else None
+        event = self._parse(key)
         if event is None:
             raise KeyError(key)
         return event
@@ -66,12 +102,16 @@ class PreviousFeed:
 
     timestamps: dict[str, int]  # event uuid -> manifest timestamp
     events: Mapping[str, Json] = field(default_factory=dict)  # event uuid -> its "Event" object
-    raw: dict[str, bytes] = field(default_factory=dict)  # event uuid -> the bytes of its file
+    raw: Mapping[str, bytes] = field(default_factory=dict)  # event uuid -> the bytes of its file
+    # event uuid -> the manifest's SHA-256 of its file: it stands for the file in the build
+    # cache's keys, so that an unchanged event's old file is never read.
+    digests: dict[str, str] = field(default_factory=dict)
 
 
 def read_previous_feed(misp_dir: Path) -> PreviousFeed | None:
-    """Read `misp_dir/manifest.json` and the events it lists. Anything missing or corrupt is left
-    out (a whole unreadable manifest gives None): a broken old feed must never stop a build."""
+    """Read `misp_dir/manifest.json`; the events it lists are read when first asked for. Anything
+    missing or corrupt is left out (a whole unreadable manifest gives None): a broken old feed must
+    never stop a build."""
     try:
         manifest = json.loads((misp_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -79,17 +119,16 @@ def read_previous_feed(misp_dir: Path) -> PreviousFeed | None:
     if not isinstance(manifest, dict):
         return None
     timestamps: dict[str, int] = {}
-    raw: dict[str, bytes] = {}
+    digests: dict[str, str | None] = {}
     for key, entry in manifest.items():
         stamp = _int(entry.get("timestamp")) if isinstance(entry, dict) else None
         if not _UUID.match(str(key)) or stamp is None:
             continue
         timestamps[key] = stamp
-        try:
-            raw[key] = (misp_dir / f"{key}.json").read_bytes()
-        except OSError:
-            continue
-    return PreviousFeed(timestamps, _LazyEvents(raw), raw)
+        digest = entry.get("integrity:sha256")
+        digests[key] = digest if isinstance(digest, str) and _SHA256.match(digest) else None
+    raw = _LazyFiles(misp_dir, digests)
+    return PreviousFeed(timestamps, _LazyEvents(raw), raw, {k: d for k, d in digests.items() if d is not None})
 
 
 def _well_formed(event: Any) -> bool:

@@ -46,3 +46,15 @@ def test_deterministic_bytes() -> None:
     assert data == index_json(catalogue(rich_vector(), seed_vector()))
     assert data.endswith(b"}\n") and b"\r" not in data
     assert "é".encode() in index_json(catalogue(seed_vector(name="Évasion é")))
+
+
+def test_one_vector_a_line_and_the_same_keys_as_a_plain_dump() -> None:
+    cat = catalogue(rich_vector(), seed_vector())
+    text = index_json(cat).decode()
+    data = json.loads(text)
+    assert text == text.rstrip("\n") + "\n"
+    record_lines = [line for line in text.splitlines() if line.startswith('{"created"')]
+    assert len(record_lines) == len(data["vectors"]) == 2
+    assert [json.loads(line.rstrip(",")) for line in record_lines] == data["vectors"]
+    assert list(data) == sorted(data)
+    assert json.loads(index_json(catalogue()))["vectors"] == []

@@ -48,6 +48,7 @@ class Cache:
         self.root = root
         self.kind = kind
         self.dir = root / kind / key[:32]
+        self._dir = str(self.dir)
         self.hits = 0
         self.misses = 0
 
@@ -56,8 +57,8 @@ class Cache:
         return hashlib.sha256(display_path.encode() + b"\0" + raw).hexdigest()
 
     def get(self, key: str) -> Any | None:
-        try:
-            with (self.dir / key[:2] / key).open("rb") as handle:
+        try:  # string paths: pathlib's joins cost more than reading a small entry
+            with open(os.path.join(self._dir, key[:2], key), "rb") as handle:
                 value = pickle.load(handle)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError,
                 TypeError, ValueError):
@@ -71,13 +72,13 @@ class Cache:
 
     def put(self, key: str, value: Any) -> None:
         """Write atomically; a cache that cannot be written only costs speed."""
-        folder = self.dir / key[:2]
+        folder = os.path.join(self._dir, key[:2])
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            os.makedirs(folder, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
             with os.fdopen(fd, "wb") as handle:
                 pickle.dump((key, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, folder / key)
+            os.replace(tmp, os.path.join(folder, key))
         except OSError:
             return
 

@@ -28,6 +28,10 @@ MATRICES = {
 }
 
 
+def _count(n: int) -> str:
+    return f"{n} threat vector{'' if n == 1 else 's'}"
+
+
 class CatalogueViews(Views):
     """Every page kind: the vector page from `Views`, the catalogue pages here."""
 
@@ -116,7 +120,7 @@ class CatalogueViews(Views):
                 "link": self.external(entry.link, entry.link) if safe_url(entry.link) else "",
                 "vocabulary": md_link(self.vocabulary_title(entry.vocabulary),
                                       relative(here, self.paths("vocabulary", self.vocabulary_slug(entry.vocabulary)))),
-                "vectors": [self.vector_row(here, v) for v in vectors]}
+                "vectors": [self.vector_row(here, v, links=False) for v in vectors]}
 
     def vocabulary_icon(self, field: str) -> str:
         vocabulary = self.vocabularies.get(field)
@@ -139,9 +143,12 @@ class CatalogueViews(Views):
                 facts.append(self.external("reference", entry.link))
             if entry.vocabulary in ENTRY_PAGE_FIELDS and self.look.entry_slug(entry) and vectors:
                 facts.append(md_link("page", relative(here, self.entry_path(entry))))
+            # One paragraph, not a list item per vector: the page names every vector once per
+            # value it has, and a list costs the site build half again as much.
+            listed = ", ".join(self.vector_link(here, v, hover=False) for v in vectors)
             entries.append({"heading": md_text(self.entry_label(entry)), "facts": " · ".join(facts),
                             "description": inline_markdown(entry.description),
-                            "vectors": [self.vector_link(here, v, hover=False) for v in vectors]})
+                            "vectors": f"**{_count(len(vectors))}:** {listed}" if vectors else ""})
         return {"title": " ".join(p for p in (vocabulary.icon, md_text(vocabulary.title or vocabulary.name)) if p),
                 "name": md_text(vocabulary.name), "field": md_code(vocabulary.field),
                 "description": inline_markdown(vocabulary.description),

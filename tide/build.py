@@ -5,6 +5,7 @@ Functions here only sequence the stages; each stage lives in its own module.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from tide.diagnostics import Diagnostic
 from tide.enrich import link_vectors, local_vector
 from tide.load import discover, load_bytes, read_source
 from tide.model import AttackInfo, Catalogue, Vector
+from tide.output import Carryover, Staging
 from tide.pack import PackError, pack, unpack
 from tide.validate import Links, TechniqueLookup, check_across, links_of, validate_document
 from tide.vocabularies import load_vocabularies
@@ -164,7 +166,6 @@ def compile_catalogue(paths: list[Path], config: Config,
 def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
           attack_file: Path | None = None, templates: Path | None = None, use_cache: bool = True) -> Result:
     """Validate, then write every output into a staging directory swapped in at the end."""
-    from tide.output import Staging
 
     result = check(paths, config, attack_file, enrich=True, use_cache=use_cache)
     if result.catalogue is None:
@@ -174,9 +175,16 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
     if not (templates / "vector.md.j2").is_file():
         raise ConfigError(f"no page templates in {templates} (vector.md.j2 is missing)")
     memo_key = result.cache_key  # computed once by check(): it hashes tide's code and data
+    # What the previous build into `out` wrote from which inputs (see output.Carryover).
+    carried = Cache(config.root / CACHE_DIR, memo_key, kind="outputs") if memo_key else None
+    carried_key = hashlib.sha256(str(out.absolute()).encode("utf-8", "surrogatepass")).hexdigest()
     with Staging(out) as stage:
-        for rel, data in outputs(catalogue, config, out, templates, memo_key):
-            stage.write(rel, data)
+        carry = Carryover(stage, carried.get(carried_key) if carried else None) if carried else None
+        for rel, data in outputs(catalogue, config, out, templates, memo_key, carry):
+            if data is not None:
+                written = stage.write(rel, data)
+                if carry is not None:
+                    carry.wrote(rel, written)
         if site:
             from tide.render import iter_markdown
             from tide.site import build_site
@@ -189,6 +197,9 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
             if any(d.is_error for d in problems):
                 return result  # the staging directory is dropped; the previous build stays
         stage.commit()
+    if carried is not None and carry is not None:
+        carried.prune()
+        carried.put(carried_key, carry.record())
     return result
 
 
@@ -207,20 +218,23 @@ def site_sources(catalogue: Catalogue, config: Config) -> dict[str, str]:
 
 
 def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path,
-            memo_key: str | None = None) -> Iterator[tuple[str, bytes]]:
+            memo_key: str | None = None, carry: Carryover | None = None) -> Iterator[tuple[str, bytes | None]]:
     """Every file of the build except the HTML site, by path relative to the output directory,
     one at a time so that each can be written and let go. With a `memo_key`, pages and MISP
-    events whose inputs did not change come from the cache."""
+    events whose inputs did not change come from the cache; with a `carry` too, pages the
+    previous output has from the same inputs are taken over from there and come as None."""
     from tide.index_json import index_json
     from tide.misp import iter_misp, read_previous_feed
     from tide.navigator import navigator_layers
-    from tide.render import iter_markdown, vector_page
+    from tide.render import carry_markdown, vector_page
 
     render_memo = Cache(config.root / CACHE_DIR, memo_key, kind="render") if memo_key else None
     if render_memo is not None:
         render_memo.prune()
-    for rel, text in iter_markdown(catalogue, templates, flavour="portable", memo=render_memo):
-        yield f"markdown/{rel}", text.encode("utf-8")
+    pages = carry_markdown(catalogue, templates, "portable", render_memo,
+                           carry.under("markdown") if carry is not None and render_memo is not None else None)
+    for rel, text in pages:
+        yield f"markdown/{rel}", text.encode("utf-8") if text is not None else None
     memo = Cache(config.root / CACHE_DIR, memo_key, kind="misp") if memo_key else None
     if memo is not None:
         memo.prune()

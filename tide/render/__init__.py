@@ -22,6 +22,14 @@ criticality and TLP as admonitions, the `portable` flavour uses no MkDocs-only s
 `catalogue_views`; object text is made inert by `safety` on the way.
 """
 
-from tide.render.pages import FLAVOURS, PAGE_KINDS, iter_markdown, page_path, render_markdown, vector_page
+from tide.render.pages import (
+    FLAVOURS,
+    PAGE_KINDS,
+    carry_markdown,
+    iter_markdown,
+    page_path,
+    render_markdown,
+    vector_page,
+)
 
-__all__ = ["FLAVOURS", "PAGE_KINDS", "iter_markdown", "page_path", "render_markdown", "vector_page"]
+__all__ = ["FLAVOURS", "PAGE_KINDS", "carry_markdown", "iter_markdown", "page_path", "render_markdown", "vector_page"]

@@ -90,15 +90,6 @@ class MemoRun:
         if self.keys.listings_changed or len(self.keys.known_listings) != len(self.keys.earlier_listings):
             self.memo.put(self._known_key, self.keys.known_listings)
 
-    def vector_page(self, kind: str, template: str, vector: Vector) -> tuple[str, str | None]:
-        key = self.keys.vector_page_key(kind, template, vector)
-        return key, self.text(key)
-
-    def catalogue_page(self, kind: str, template: str, path: str, front: str, item: Any,
-                       listed: Sequence[Vector] | None) -> tuple[str, str | None]:
-        key = self.keys.catalogue_page_key(kind, template, path, front, item, listed)
-        return key, self.text(key)
-
     def view_page(self, kind: str, template: str, front: str, view: dict[str, Any]) -> tuple[str | None, str | None]:
         key = self.keys.view_page_key(kind, template, front, view)
         return key, self.text(key)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import jinja2
 import yaml
@@ -170,10 +170,27 @@ def render_markdown(catalogue: Catalogue, templates: Path, flavour: str = "porta
     return dict(sorted(iter_markdown(catalogue, templates, flavour, memo)))
 
 
+class Carry(Protocol):
+    """Takes over pages the previous output has from the same inputs (tide.output.Carryover)."""
+
+    def take(self, path: str, key: str) -> bool: ...
+
+    def keyed(self, path: str, key: str) -> None: ...
+
+
 def iter_markdown(catalogue: Catalogue, templates: Path, flavour: str = "portable",
                   memo: Memo | None = None) -> Iterator[tuple[str, str]]:
     """The pages of `render_markdown` one at a time, in page-kind order, so that a caller can
     write each and let it go: 10,000 vectors make hundreds of megabytes of text."""
+    for path, text in carry_markdown(catalogue, templates, flavour, memo, None):
+        assert text is not None  # nothing is carried over without a carry
+        yield path, text
+
+
+def carry_markdown(catalogue: Catalogue, templates: Path, flavour: str, memo: Memo | None,
+                   carry: Carry | None) -> Iterator[tuple[str, str | None]]:
+    """`iter_markdown`, where a page that `carry` took over from the previous output (asked only
+    with a memo: pages are known by their memo keys) comes as (path, None)."""
     if flavour not in FLAVOURS:
         raise ValueError(f"unknown Markdown flavour {flavour!r}; expected one of {', '.join(FLAVOURS)}")
     env = environment(templates)
@@ -195,15 +212,27 @@ def iter_markdown(catalogue: Catalogue, templates: Path, flavour: str = "portabl
             if run is None:
                 yield path, _render(template, templates, kind, front_matter(front), page.view(path), flavour)
             elif page.vector is not None:
-                key, text = run.vector_page(kind.kind, kind.template, page.vector)
+                key = run.keys.vector_page_key(kind.kind, kind.template, page.vector)
+                if carry is not None and carry.take(path, key):
+                    yield path, None
+                    continue
+                text = run.text(key)
                 if text is None:
                     text = _render(template, templates, kind, front_matter(front), page.view(path), flavour)
                     run.put(key, text)
+                if carry is not None:
+                    carry.keyed(path, key)
                 yield path, text
             else:
                 head = front_matter(front)
-                key, text = run.catalogue_page(kind.kind, kind.template, path, head, page.item,
-                                               page.listed() if page.listed else None)
+                key = run.keys.catalogue_page_key(kind.kind, kind.template, path, head, page.item,
+                                                  page.listed() if page.listed else None)
+                if carry is not None and carry.take(path, key):
+                    yield path, None
+                    continue
+                if carry is not None:
+                    carry.keyed(path, key)
+                text = run.text(key)
                 if text is None:
                     view = page.view(path)
                     view_key, text = run.view_page(kind.kind, kind.template, head, view)

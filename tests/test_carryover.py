@@ -1,0 +1,75 @@
+"""Pages the previous output has from the same inputs are taken over (hard-linked), never
+trusted blindly: the output is always byte for byte what a build without any cache writes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from test_build import tree
+from test_cache import project
+
+from tide.build import build
+from tide.config import Config
+
+TEMPLATES = Path("templates").absolute()
+
+
+def run(config: Config, objects: Path, out: Path, use_cache: bool = True) -> dict[str, str]:
+    assert build([objects], out, config, site=False, templates=TEMPLATES, use_cache=use_cache).errors == 0
+    return tree(out)
+
+
+def inodes(out: Path) -> dict[str, int]:
+    return {p.relative_to(out).as_posix(): p.stat().st_ino for p in (out / "markdown").rglob("*.md")}
+
+
+def test_unchanged_pages_are_taken_over_and_changed_ones_made(tmp_path: Path) -> None:
+    config, objects = project(tmp_path)
+    out, fresh = tmp_path / "build", tmp_path / "fresh"
+    first = run(config, objects, out)
+    before = inodes(out)
+    assert run(config, objects, out) == first
+    assert inodes(out) == before  # every page is the previous build's file
+    shutil.copytree(out, fresh)  # the same previous output (the MISP feed's timestamps depend on it)
+    seed = objects / "threat-vectors" / "aws-stop-logging-cloudtrail.yaml"
+    text = seed.read_text("utf-8").replace("  description: |\n", "  description: |\n    An edit.\n\n", 1)
+    seed.write_text(text, "utf-8")
+    edited = run(config, objects, out)
+    assert edited == run(config, objects, fresh, use_cache=False)
+    page = "markdown/threat-vectors/aws-stop-logging-cloudtrail.md"
+    assert edited[page] != first[page]
+    after = inodes(out)
+    remade = {p for p in before if after.get(p) != before[p]}
+    assert page in remade and len(remade) < len(before) / 2
+
+
+def test_a_page_changed_or_removed_by_hand_is_made_again(tmp_path: Path) -> None:
+    config, objects = project(tmp_path)
+    out = tmp_path / "build"
+    first = run(config, objects, out)
+    edited, removed = sorted((out / "markdown").rglob("*.md"))[:2]
+    with edited.open("a", encoding="utf-8") as handle:
+        handle.write("Added by hand.\n")
+    removed.unlink()
+    assert run(config, objects, out) == first
+
+
+def test_without_the_cache_nothing_is_taken_over(tmp_path: Path) -> None:
+    config, objects = project(tmp_path)
+    out = tmp_path / "build"
+    first = run(config, objects, out)
+    before = inodes(out)
+    assert run(config, objects, out, use_cache=False) == first
+    after = inodes(out)
+    assert all(after[p] != before[p] for p in before)
+
+
+def test_a_build_into_another_directory_takes_nothing_from_the_first(tmp_path: Path) -> None:
+    config, objects = project(tmp_path)
+    first = run(config, objects, tmp_path / "one")
+    assert run(config, objects, tmp_path / "two") == first
+    one, two = inodes(tmp_path / "one"), inodes(tmp_path / "two")
+    assert all(one[p] != two[p] for p in one)
+    shutil.rmtree(tmp_path / "one")
+    assert run(config, objects, tmp_path / "two") == first  # its own record still holds

@@ -121,3 +121,11 @@ def test_a_renamed_vector_renames_the_chains_of_cached_ones(tmp_path: Path) -> N
     assert chains and all(c.target_name == "A Renamed Vector" and c.target_slug == "a-renamed-vector"
                           for c in chains)
     same(renamed, catalogue_of(config, objects, use_cache=False))
+
+
+def test_an_actor_as_cited_is_the_shared_actor_with_the_vector_s_sighting() -> None:
+    import dataclasses
+
+    for actor in list(load_actors().values())[:50]:
+        assert actor.cited("Seen.", ("https://example.org/",)) == dataclasses.replace(
+            actor, sighting="Seen.", references=("https://example.org/",))

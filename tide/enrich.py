@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections import Counter
 from collections.abc import Iterable
@@ -109,8 +108,7 @@ def _technique(technique_id: str, attack: TechniqueLookup) -> TechniqueRef:
 def _actor(item: str | dict[str, Any]) -> Actor:
     spec = {"name": item} if isinstance(item, str) else item
     actor = load_actors()[spec["name"]]
-    return dataclasses.replace(actor, sighting=spec.get("sighting") or "",
-                               references=tuple(spec.get("references") or ()))
+    return actor.cited(spec.get("sighting") or "", tuple(spec.get("references") or ()))
 
 
 def _chain(link: dict[str, Any], relations: Vocabulary) -> Chain:

@@ -90,6 +90,11 @@ class Actor:
     sighting: str = ""
     references: tuple[str, ...] = ()
 
+    def cited(self, sighting: str, references: tuple[str, ...]) -> Actor:
+        """The actor as one vector cites it (dataclasses.replace costs five times as much)."""
+        return Actor(self.stage, self.id, self.name, self.aliases, self.description, self.link, self.misp_tag,
+                     sighting, references)
+
 
 @dataclass(frozen=True)
 class Chain:

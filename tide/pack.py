@@ -11,7 +11,6 @@ resolves; one that does not is an error, which the cache treats as a miss.
 from __future__ import annotations
 
 import copyreg
-import dataclasses
 import io
 import pickle
 from typing import Any
@@ -51,7 +50,7 @@ def _shared(attack: TechniqueLookup) -> _Shared:
 
 
 def _cited_actor(base: Actor, sighting: str, references: tuple[str, ...]) -> Actor:
-    return dataclasses.replace(base, sighting=sighting, references=references)
+    return base.cited(sighting, references)
 
 
 class _Pickler(pickle.Pickler):

@@ -20,8 +20,8 @@ def run(config: Config, objects: Path, out: Path, use_cache: bool = True) -> dic
     return tree(out)
 
 
-def inodes(out: Path) -> dict[str, int]:
-    return {p.relative_to(out).as_posix(): p.stat().st_ino for p in (out / "markdown").rglob("*.md")}
+def inodes(out: Path, pattern: str = "markdown/**/*.md") -> dict[str, int]:
+    return {p.relative_to(out).as_posix(): p.stat().st_ino for p in out.glob(pattern)}
 
 
 def test_unchanged_pages_are_taken_over_and_changed_ones_made(tmp_path: Path) -> None:
@@ -73,3 +73,19 @@ def test_a_build_into_another_directory_takes_nothing_from_the_first(tmp_path: P
     assert all(one[p] != two[p] for p in one)
     shutil.rmtree(tmp_path / "one")
     assert run(config, objects, tmp_path / "two") == first  # its own record still holds
+
+
+def test_unchanged_events_of_the_feed_are_taken_over(tmp_path: Path) -> None:
+    config, objects = project(tmp_path)
+    out, fresh = tmp_path / "build", tmp_path / "fresh"
+    run(config, objects, out)
+    second = run(config, objects, out)  # the first with a previous feed: events are stamped against it
+    events = inodes(out, "misp/*-*.json")
+    assert len(events) == 4
+    assert run(config, objects, out) == second and inodes(out, "misp/*-*.json") == events
+    shutil.copytree(out, fresh)
+    seed = objects / "threat-vectors" / "aws-stop-logging-cloudtrail.yaml"
+    seed.write_text(seed.read_text("utf-8").replace("version: 1", "version: 2", 1), "utf-8")
+    assert run(config, objects, out) == run(config, objects, fresh, use_cache=False)
+    after = inodes(out, "misp/*-*.json")
+    assert sum(after[p] != events[p] for p in events) == 1  # the seed's event alone

@@ -238,7 +238,9 @@ def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path,
     memo = Cache(config.root / CACHE_DIR, memo_key, kind="misp") if memo_key else None
     if memo is not None:
         memo.prune()
-    for rel, data in iter_misp(catalogue, config, read_previous_feed(out / "misp"), memo):
+    events = iter_misp(catalogue, config, read_previous_feed(out / "misp"), memo,
+                       carry.under("misp") if carry is not None and memo is not None else None)
+    for rel, data in events:
         yield f"misp/{rel}", data
     yield from navigator_layers(catalogue).items()
     yield "index.json", index_json(catalogue, vector_page, config.root.absolute())

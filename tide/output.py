@@ -9,6 +9,7 @@ import re
 import shutil
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 _SAFE_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+-]*$")
 
@@ -105,40 +106,44 @@ class Carryover:
 
     def __init__(self, stage: Staging, previous: object) -> None:
         self.stage = stage
-        self.previous: dict[str, tuple[str, int, int, int]] = previous if isinstance(previous, dict) else {}
-        self._keys: dict[str, str] = {}
-        self._record: dict[str, tuple[str, int, int, int]] = {}
+        # path -> (key, inode, size, modification time, what the producer kept with the file)
+        self.previous: dict[str, tuple[str, int, int, int, Any]] = previous if isinstance(previous, dict) else {}
+        self._keys: dict[str, tuple[str, Any]] = {}
+        self._record: dict[str, tuple[str, int, int, int, Any]] = {}
 
     def take(self, rel: str, key: str) -> bool:
         entry = self.previous.get(rel)
-        if not (isinstance(entry, tuple) and len(entry) == 4 and entry[0] == key):
-            self._keys[rel] = key
+        if not (isinstance(entry, tuple) and len(entry) == 5 and entry[0] == key):
             return False
         source = os.path.join(self.stage.out, rel)
         try:
             found = os.stat(source)
-            if (found.st_ino, found.st_size, found.st_mtime_ns) != entry[1:]:
+            if (found.st_ino, found.st_size, found.st_mtime_ns) != entry[1:4]:
                 raise OSError("changed since the previous build")
             self.stage.link(rel, source)
         except OSError:
-            self._keys[rel] = key
             return False
         self._record[rel] = entry
         return True
 
-    def keyed(self, rel: str, key: str) -> None:
-        self._keys[rel] = key
+    def extra(self, rel: str) -> Any:
+        """What the producer kept with a file it took over (see `keyed`)."""
+        return self._record[rel][4]
+
+    def keyed(self, rel: str, key: str, extra: Any = None) -> None:
+        """`rel`, about to be written, is made from `key`; `extra` is kept with it for `extra()`."""
+        self._keys[rel] = key, extra
 
     def under(self, folder: str) -> FolderCarryover:
         """The same, for a producer whose paths are relative to `folder` of the output."""
         return FolderCarryover(self, folder)
 
     def wrote(self, rel: str, written: os.stat_result) -> None:
-        key = self._keys.pop(rel, None)
-        if key is not None:
-            self._record[rel] = (key, written.st_ino, written.st_size, written.st_mtime_ns)
+        keyed = self._keys.pop(rel, None)
+        if keyed is not None:
+            self._record[rel] = (keyed[0], written.st_ino, written.st_size, written.st_mtime_ns, keyed[1])
 
-    def record(self) -> dict[str, tuple[str, int, int, int]]:
+    def record(self) -> dict[str, tuple[str, int, int, int, Any]]:
         return self._record
 
 
@@ -150,5 +155,8 @@ class FolderCarryover:
     def take(self, rel: str, key: str) -> bool:
         return self.carry.take(self.prefix + rel, key)
 
-    def keyed(self, rel: str, key: str) -> None:
-        self.carry.keyed(self.prefix + rel, key)
+    def extra(self, rel: str) -> Any:
+        return self.carry.extra(self.prefix + rel)
+
+    def keyed(self, rel: str, key: str, extra: Any = None) -> None:
+        self.carry.keyed(self.prefix + rel, key, extra)

@@ -29,22 +29,38 @@ class Memo(Protocol):
     def put(self, key: str, value: Any) -> None: ...
 
 
+class Carry(Protocol):
+    """Takes over event files the previous output has from the same inputs (tide.output.Carryover)."""
+
+    def take(self, path: str, key: str) -> bool: ...
+
+    def extra(self, path: str) -> Any: ...
+
+    def keyed(self, path: str, key: str, extra: Any = None) -> None: ...
+
+
 def export_misp(
     catalogue: Catalogue, config: Config, previous: PreviousFeed | None = None, memo: Memo | None = None
 ) -> dict[str, bytes]:
     """Every file of the feed, by its name inside the feed directory (see `iter_misp`)."""
-    return dict(iter_misp(catalogue, config, previous, memo))
+    files = {}
+    for name, data in iter_misp(catalogue, config, previous, memo):
+        assert data is not None  # nothing is carried over without a carry
+        files[name] = data
+    return files
 
 
 def iter_misp(
-    catalogue: Catalogue, config: Config, previous: PreviousFeed | None = None, memo: Memo | None = None
-) -> Iterator[tuple[str, bytes]]:
+    catalogue: Catalogue, config: Config, previous: PreviousFeed | None = None, memo: Memo | None = None,
+    carry: Carry | None = None,
+) -> Iterator[tuple[str, bytes | None]]:
     """The files of the feed one at a time, events first, so that a caller can write each and
     let it go (10,000 events are about 150 MB).
 
     With a `memo`, an event whose inputs (the enriched vector, its creator and the event the
     previous feed holds for it) are those of an earlier build is taken from there instead of
-    being built, stamped and dumped again."""
+    being built, stamped and dumped again; with a `carry` too, its file is taken over from the
+    previous output and comes as None (its manifest entry and hashes kept with it)."""
     manifest: dict[str, Any] = {}
     hashes: list[str] = []
     for vector in sorted(catalogue.vectors, key=lambda v: event_uuid(v.uuid)):
@@ -53,13 +69,21 @@ def iter_misp(
             raise MispExportError(f"{vector.path}: another vector has the uuid {vector.uuid}")
         org = creator(vector, config)
         key = _memo_key(vector, org, previous, uuid) if memo is not None else ""
+        name = f"{uuid}.json"
+        if key and carry is not None and carry.take(name, key):
+            manifest[uuid], event_hashes = carry.extra(name)
+            hashes += event_hashes
+            yield name, None
+            continue
         done = memo.get(key) if memo is not None else None
         if done is None:
             done = _event_file(vector, org, previous, uuid)
             if memo is not None:
                 memo.put(key, done)
         data, manifest[uuid], event_hashes = done
-        yield f"{uuid}.json", data
+        if key and carry is not None:
+            carry.keyed(name, key, (manifest[uuid], event_hashes))
+        yield name, data
         hashes += event_hashes
     # One line: indenting makes Python's JSON encoder fall back to pure Python, two seconds for
     # a 10,000-event manifest. Events stay indented, for people reading them.

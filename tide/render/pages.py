@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -28,7 +29,7 @@ class Page:
     slug: str  # "" for a kind with a single page
     title: str  # plain text, for the front matter
     uuid: str  # "" means: a stable uuid5 of the page path
-    tags: tuple[str, ...]
+    tags: Callable[[], tuple[str, ...]]  # for the MkDocs flavour only: computed when asked
     view: Callable[[str], dict[str, Any]]  # the page path -> what the template prints
     # Set on vector pages only (views.vector_view): their memo key is made from the inputs that
     # view reads (memo.PageKeys.vector_page_key), not from the view itself.
@@ -59,30 +60,38 @@ def _bind(method: Callable[[str, T], dict[str, Any]], item: T) -> Callable[[str]
 PageList = Callable[[CatalogueViews], Iterable[Page]]
 
 
+def _no_tags() -> tuple[str, ...]:
+    return ()
+
+
+def _tag_names(vector: Vector) -> tuple[str, ...]:
+    return tuple(t.name for t in vector_tags(vector))
+
+
 def _listed(vectors: Sequence[Vector]) -> Callable[[], Sequence[Vector]]:
     return lambda: vectors
 
 
 def _one(title: str, view: Callable[[CatalogueViews, str], dict[str, Any]]) -> PageList:
-    return lambda views: [Page("", title, "", (), lambda here: view(views, here))]
+    return lambda views: [Page("", title, "", _no_tags, lambda here: view(views, here))]
 
 
 def _vectors(views: CatalogueViews) -> Iterable[Page]:
     for vector in views.look.catalogue.vectors:
-        yield Page(vector.slug, vector.name, vector.uuid, tuple(t.name for t in vector_tags(vector)),
+        yield Page(vector.slug, vector.name, vector.uuid, partial(_tag_names, vector),
                    _bind(views.vector_view, vector), vector)
 
 
 def _techniques(views: CatalogueViews) -> Iterable[Page]:
     for tid, technique in sorted(views.look.techniques.items()):
-        yield Page(views.look.technique_slugs[tid], f"{tid} {technique.full_name or technique.name}", "", (),
+        yield Page(views.look.technique_slugs[tid], f"{tid} {technique.full_name or technique.name}", "", _no_tags,
                    _bind(views.technique_view, technique), item=technique,
                    listed=_listed([c.vector for c in views.look.citations.get(tid, [])]))
 
 
 def _actors(views: CatalogueViews) -> Iterable[Page]:
     for key, actor in sorted(views.look.actors.items()):
-        yield Page(views.look.actor_slugs[key], actor.name, "", (), _bind(views.actor_view, actor), item=actor,
+        yield Page(views.look.actor_slugs[key], actor.name, "", _no_tags, _bind(views.actor_view, actor), item=actor,
                    listed=_listed([v for v, _ in views.look.actor_vectors.get(key, [])]))
 
 
@@ -91,7 +100,7 @@ def _entries(field: str) -> PageList:
         for entry in _used(views, field):
             slug = views.look.entry_slug(entry)
             assert slug is not None
-            yield Page(slug, entry.name, "", (), _bind(views.entry_view, entry), item=entry,
+            yield Page(slug, entry.name, "", _no_tags, _bind(views.entry_view, entry), item=entry,
                        listed=_listed(views.look.entry_vectors.get((entry.vocabulary, entry.name), [])))
     return pages
 
@@ -111,7 +120,7 @@ def views_title(field: str) -> str:
 def _vocabularies(views: CatalogueViews) -> Iterable[Page]:
     for name, vocabulary in sorted(views.vocabularies.items()):
         listed = [v for e in vocabulary.entries for v in views.look.entry_vectors.get((e.vocabulary, e.name), [])]
-        yield Page(slugify(name), vocabulary.title or vocabulary.name, "", (),
+        yield Page(slugify(name), vocabulary.title or vocabulary.name, "", _no_tags,
                    _bind(views.vocabulary_view, vocabulary), item=name, listed=_listed(listed))
 
 
@@ -207,8 +216,9 @@ def carry_markdown(catalogue: Catalogue, templates: Path, flavour: str, memo: Me
             seen.add(path)
             # One line: a "---" line inside a quoted title would end the front matter for some readers.
             front: dict[str, Any] = {"uuid": page.uuid or page_uuid(path), "title": " ".join(page.title.split())}
-            if flavour == "mkdocs" and page.tags:
-                front["tags"] = list(page.tags)
+            tags = page.tags() if flavour == "mkdocs" else ()
+            if tags:
+                front["tags"] = list(tags)
             if run is None:
                 yield path, _render(template, templates, kind, front_matter(front), page.view(path), flavour)
             elif page.vector is not None:

@@ -3,14 +3,17 @@ trusted blindly: the output is always byte for byte what a build without any cac
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
+import pytest
 from test_build import tree
 from test_cache import project
 
+import tide.build
 from tide.build import build
-from tide.config import Config
+from tide.config import Config, ConfigError
 
 TEMPLATES = Path("templates").absolute()
 
@@ -89,3 +92,51 @@ def test_unchanged_events_of_the_feed_are_taken_over(tmp_path: Path) -> None:
     assert run(config, objects, out) == run(config, objects, fresh, use_cache=False)
     after = inodes(out, "misp/*-*.json")
     assert sum(after[p] != events[p] for p in events) == 1  # the seed's event alone
+
+
+REAL_WRITE_SHARE = tide.build._write_share
+
+
+def marked_share(i: int, n: int) -> object:
+    """`_write_share`, leaving a mark of which process did which share (workers are forked)."""
+    (Path(os.environ["TIDE_TEST_MARKS"]) / f"{os.getpid()}-{i}-{n}").touch()
+    return REAL_WRITE_SHARE(i, n)
+
+
+def test_worker_processes_write_what_one_process_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Above PARALLEL_FROM vectors, forked workers make and write the vector pages and events.
+    config, objects = project(tmp_path)
+    alone = run(config, objects, tmp_path / "alone", use_cache=False)
+    monkeypatch.setattr(tide.build, "PARALLEL_FROM", 2)
+    monkeypatch.setenv("TIDE_JOBS", "3")
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    monkeypatch.setenv("TIDE_TEST_MARKS", str(marks))
+    monkeypatch.setattr(tide.build, "_write_share", marked_share)
+    out = tmp_path / "build"
+    assert run(config, objects, out, use_cache=False) == alone
+    assert {m.name.split("-", 1)[1] for m in marks.iterdir()} == {"0-3", "1-3", "2-3"}
+    assert os.getpid() not in {int(m.name.split("-")[0]) for m in marks.iterdir()}
+    assert run(config, objects, out) == alone  # filling the cache, in the workers too
+    second = run(config, objects, out)  # stamped against a previous feed
+    pages, events = inodes(out), inodes(out, "misp/*-*.json")
+    assert run(config, objects, out) == second
+    assert inodes(out) == pages and inodes(out, "misp/*-*.json") == events  # taken over by the workers
+    monkeypatch.setenv("TIDE_JOBS", "1")
+    assert run(config, objects, tmp_path / "one") == alone
+
+
+def test_a_worker_that_fails_fails_the_build_and_keeps_the_previous_one(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    config, objects = project(tmp_path)
+    out = tmp_path / "build"
+    first = run(config, objects, out)
+    monkeypatch.setattr(tide.build, "PARALLEL_FROM", 2)
+    monkeypatch.setenv("TIDE_JOBS", "2")
+    broken = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, broken)
+    (broken / "vector.md.j2").write_text("{{ page.no_such_field }}\n", "utf-8")
+    with pytest.raises(ConfigError, match=r"vector\.md\.j2"):
+        build([objects], out, config, site=False, templates=broken)
+    assert tree(out) == first
+    assert not list(tmp_path.glob(".*staging*"))

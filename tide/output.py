@@ -144,6 +144,10 @@ class Carryover:
         if keyed is not None:
             self._record[rel] = (keyed[0], written.st_ino, written.st_size, written.st_mtime_ns, keyed[1])
 
+    def adopt(self, record: dict[str, tuple[str, int, int, int, Any]]) -> None:
+        """Add what another process wrote or took over into the same staging directory."""
+        self._record.update(record)
+
     def record(self) -> dict[str, tuple[str, int, int, int, Any]]:
         return self._record
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 from tide.config import Config, ConfigError
@@ -61,29 +61,52 @@ def iter_misp(
     previous feed holds for it) are those of an earlier build is taken from there instead of
     being built, stamped and dumped again; with a `carry` too, its file is taken over from the
     previous output and comes as None (its manifest entry and hashes kept with it)."""
-    manifest: dict[str, Any] = {}
-    hashes: list[str] = []
-    for vector in sorted(catalogue.vectors, key=lambda v: event_uuid(v.uuid)):
+    done: list[EventDone] = []
+    for event in misp_events(catalogue, config, previous, memo, carry):
+        done.append(event[:3])
+        yield event[3], event[4]
+    yield from misp_index(done)
+
+
+# An event made or taken over: its uuid, manifest entry and hashes.csv lines.
+EventDone = tuple[str, dict[str, Any], list[str]]
+
+
+def misp_events(
+    catalogue: Catalogue, config: Config, previous: PreviousFeed | None = None, memo: Memo | None = None,
+    carry: Carry | None = None, share: tuple[int, int] = (0, 1),
+) -> Iterator[tuple[str, dict[str, Any], list[str], str, bytes | None]]:
+    """The event files of `iter_misp` (share i of n of them, by event uuid order, so that
+    processes can share them out): (uuid, manifest entry, hashes, file name, data or None)."""
+    ordered = sorted(catalogue.vectors, key=lambda v: event_uuid(v.uuid))
+    for vector in ordered[share[0]::share[1]]:
         uuid = event_uuid(vector.uuid)
-        if uuid in manifest:
-            raise MispExportError(f"{vector.path}: another vector has the uuid {vector.uuid}")
         org = creator(vector, config)
         key = _memo_key(vector, org, previous, uuid) if memo is not None else ""
         name = f"{uuid}.json"
         if key and carry is not None and carry.take(name, key):
-            manifest[uuid], event_hashes = carry.extra(name)
-            hashes += event_hashes
-            yield name, None
+            entry, event_hashes = carry.extra(name)
+            yield uuid, entry, event_hashes, name, None
             continue
         done = memo.get(key) if memo is not None else None
         if done is None:
             done = _event_file(vector, org, previous, uuid)
             if memo is not None:
                 memo.put(key, done)
-        data, manifest[uuid], event_hashes = done
+        data, entry, event_hashes = done
         if key and carry is not None:
-            carry.keyed(name, key, (manifest[uuid], event_hashes))
-        yield name, data
+            carry.keyed(name, key, (entry, event_hashes))
+        yield uuid, entry, event_hashes, name, data
+
+
+def misp_index(events: Iterable[EventDone]) -> Iterator[tuple[str, bytes]]:
+    """`manifest.json` and `hashes.csv` of the feed's events, in uuid order."""
+    manifest: dict[str, Any] = {}
+    hashes: list[str] = []
+    for uuid, entry, event_hashes in sorted(events, key=lambda e: e[0]):
+        if uuid in manifest:
+            raise MispExportError(f"two vectors make the event {uuid}: their uuids are the same")
+        manifest[uuid] = entry
         hashes += event_hashes
     # One line: indenting makes Python's JSON encoder fall back to pure Python, two seconds for
     # a 10,000-event manifest. Events stay indented, for people reading them.

@@ -87,7 +87,8 @@ class MemoRun:
 
     def close(self) -> None:
         """Remember the listing digests of this render (those of vectors gone are dropped)."""
-        if self.keys.listings_changed or len(self.keys.known_listings) != len(self.keys.earlier_listings):
+        known = self.keys.known_listings  # empty when this render listed nothing (vector pages only)
+        if self.keys.listings_changed or (known and len(known) != len(self.keys.earlier_listings)):
             self.memo.put(self._known_key, self.keys.known_listings)
 
     def view_page(self, kind: str, template: str, front: str, view: dict[str, Any]) -> tuple[str | None, str | None]:

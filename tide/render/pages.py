@@ -16,7 +16,7 @@ from tide.config import ConfigError
 from tide.model import Catalogue, Vector
 from tide.render.catalogue_views import CatalogueViews
 from tide.render.links import check_path, page_uuid
-from tide.render.lookup import ENTRY_PAGE_FIELDS, build_lookup
+from tide.render.lookup import ENTRY_PAGE_FIELDS, Lookup, build_lookup
 from tide.render.memo import Memo, MemoRun, setup_digest
 from tide.render.tags import vector_tags
 from tide.slug import slugify
@@ -197,19 +197,29 @@ def iter_markdown(catalogue: Catalogue, templates: Path, flavour: str = "portabl
 
 
 def carry_markdown(catalogue: Catalogue, templates: Path, flavour: str, memo: Memo | None,
-                   carry: Carry | None) -> Iterator[tuple[str, str | None]]:
+                   carry: Carry | None, vectors: tuple[int, int] | None = (0, 1),
+                   others: bool = True, look: Lookup | None = None) -> Iterator[tuple[str, str | None]]:
     """`iter_markdown`, where a page that `carry` took over from the previous output (asked only
-    with a memo: pages are known by their memo keys) comes as (path, None)."""
+    with a memo: pages are known by their memo keys) comes as (path, None).
+
+    `vectors` = (i, n) gives share i of n of the vector pages (every n-th from the i-th, so that
+    processes can share them out), None none of them; `others` says whether to give the rest.
+    `look` is the catalogue's `build_lookup`, when the caller has it already."""
     if flavour not in FLAVOURS:
         raise ValueError(f"unknown Markdown flavour {flavour!r}; expected one of {', '.join(FLAVOURS)}")
     env = environment(templates)
-    look = build_lookup(catalogue)
+    look = look or build_lookup(catalogue)
     views = CatalogueViews(look, page_path, mkdocs=flavour == "mkdocs")
     run = MemoRun(memo, look, setup_digest(templates, flavour)) if memo is not None else None
     seen: set[str] = set()
     for kind in PAGE_KINDS:
+        if (vectors is None if kind.kind == "vector" else not others):
+            continue
         template = _template(env, templates, kind.template)
-        for page in kind.pages(views):
+        share = vectors if kind.kind == "vector" and vectors is not None else (0, 1)
+        for index, page in enumerate(kind.pages(views)):
+            if index % share[1] != share[0]:
+                continue
             path = page_path(kind.kind, page.slug)
             if path in seen:
                 raise ValueError(f"two pages would be written to {path}")

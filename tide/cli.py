@@ -8,6 +8,7 @@ the commands so that `tide --help` stays fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -183,6 +184,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     config, paths = _config(), _paths(args)
     templates = args.templates or config.root / "templates"
+    # Rebuilds run beside the server's threads, and forking a threaded process can deadlock on a
+    # lock another thread held: one process, unless the user says otherwise.
+    os.environ.setdefault("TIDE_JOBS", "1")
 
     def rebuild(out: Path) -> list[Diagnostic]:
         catalogue, found = compile_catalogue(paths, config, args.attack)

@@ -120,7 +120,7 @@ class CatalogueViews(Views):
                 "link": self.external(entry.link, entry.link) if safe_url(entry.link) else "",
                 "vocabulary": md_link(self.vocabulary_title(entry.vocabulary),
                                       relative(here, self.paths("vocabulary", self.vocabulary_slug(entry.vocabulary)))),
-                "vectors": [self.vector_row(here, v, links=False) for v in vectors]}
+                "vectors": [self.vector_line(here, v) for v in vectors]}
 
     def vocabulary_icon(self, field: str) -> str:
         vocabulary = self.vocabularies.get(field)

@@ -176,31 +176,36 @@ class Views:
             path = self.entry_path(entry) if entry else None
         return md_link(tag.name, relative(here, path)) if path else md_text(tag.name)
 
-    def vector_row(self, here: str, vector: Vector, links: bool = True) -> list[str]:
-        """Name, criticality, severity, kill chain, techniques, platforms: the catalogue columns.
-        Without `links`, only the name links: the techniques and platforms are plain text, as
-        on the pages of a platform, domain or target, which list thousands of vectors and where
-        each link costs the site build more than the text it carries."""
-        key = (here.rpartition("/")[0], "vector-row", id(vector), links)
+    def vector_row(self, here: str, vector: Vector) -> list[str]:
+        """Name, criticality, severity, kill chain, techniques, platforms: the catalogue columns."""
+        key = (here.rpartition("/")[0], "vector-row", id(vector))
         row = self._pieces.get(key)
         if row is None:
-            row = self._pieces[key] = self._vector_row(here, vector, links)
+            row = self._pieces[key] = self._vector_row(here, vector)
         return list(row)  # a copy: each page's view is its own
 
-    def _vector_row(self, here: str, vector: Vector, links: bool) -> list[str]:
-        if links:
-            techniques = self.technique_ids(here, vector)
-            platforms = joined(md_link(e.name, relative(here, self.entry_path(e)), table=True)
-                               for e in vector.platforms)
-        else:
-            techniques = joined(md_text(r.replacement.id if r.replacement else r.id, table=True)
-                                for r in vector.techniques)
-            platforms = joined(md_text(e.name, table=True) for e in vector.platforms)
+    def _vector_row(self, here: str, vector: Vector) -> list[str]:
         return [self.vector_link(here, vector, table=True, hover=False),
                 md_text(self.entry_label(vector.criticality), table=True),
                 md_text(self.entry_label(vector.severity), table=True),
                 joined(md_text(e.name, table=True) for e in vector.killchain),
-                techniques, platforms]
+                self.technique_ids(here, vector),
+                joined(md_link(e.name, relative(here, self.entry_path(e)), table=True) for e in vector.platforms)]
+
+    def vector_line(self, here: str, vector: Vector) -> str:
+        """The catalogue columns as one list item: the name links, the rest is text. The pages of a
+        platform, domain or target list thousands of vectors; as a table with links in every row
+        they cost the site build twice as much."""
+        key = (here.rpartition("/")[0], "vector-line", id(vector))
+        line = self._pieces.get(key)
+        if line is None:
+            facts = [self.entry_label(vector.criticality), self.entry_label(vector.severity),
+                     ", ".join(e.name for e in vector.killchain) or NONE,
+                     ", ".join(r.replacement.id if r.replacement else r.id for r in vector.techniques) or NONE,
+                     ", ".join(e.name for e in vector.platforms) or NONE]
+            line = self._pieces[key] = (f"{self.vector_link(here, vector, hover=False)} — "
+                                        f"{' · '.join(md_text(fact) for fact in facts)}")
+        return line
 
     # -- pages -------------------------------------------------------------------------------
 

@@ -104,10 +104,10 @@ def marked_share(i: int, n: int) -> object:
 
 
 def test_worker_processes_write_what_one_process_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Above PARALLEL_FROM vectors, forked workers make and write the vector pages and events.
+    # Above RENDER_PARALLEL_FROM vectors, forked workers make and write the vector pages and events.
     config, objects = project(tmp_path)
     alone = run(config, objects, tmp_path / "alone", use_cache=False)
-    monkeypatch.setattr(tide.build, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(tide.build, "RENDER_PARALLEL_FROM", 2)
     monkeypatch.setenv("TIDE_JOBS", "3")
     marks = tmp_path / "marks"
     marks.mkdir()
@@ -131,7 +131,7 @@ def test_a_worker_that_fails_fails_the_build_and_keeps_the_previous_one(tmp_path
     config, objects = project(tmp_path)
     out = tmp_path / "build"
     first = run(config, objects, out)
-    monkeypatch.setattr(tide.build, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(tide.build, "RENDER_PARALLEL_FROM", 2)
     monkeypatch.setenv("TIDE_JOBS", "2")
     broken = tmp_path / "templates"
     shutil.copytree(TEMPLATES, broken)

@@ -92,6 +92,8 @@ def check(paths: list[Path], config: Config, attack_file: Path | None = None,
 # comes from the cache) unless it has errors or none was asked for, its diagnostics, its links.
 Checked = tuple[Vector | bytes | None, list[Diagnostic], Links | None]
 PARALLEL_FROM = 400  # below this many files a second process costs more than it saves
+# Rendering costs about four times what loading and validating do: workers pay from fewer vectors.
+RENDER_PARALLEL_FROM = 100
 
 
 def _check_files(files: list[Path], attack_file: Path | None, config: Config, keep: bool,
@@ -249,7 +251,7 @@ def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path, me
             memo.prune()
     jobs = min(_jobs(), 8)
     events: list[EventDone] = []
-    if stage is None or jobs < 2 or len(catalogue.vectors) < PARALLEL_FROM:
+    if stage is None or jobs < 2 or len(catalogue.vectors) < RENDER_PARALLEL_FROM:
         for rel, data, done in job.share(0, 1):
             events += done
             yield rel, data

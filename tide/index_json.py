@@ -20,8 +20,11 @@ def default_page_path(vector: Vector) -> str:
 
 def source_file(vector: Vector, root: PurePath | None) -> str:
     """The source file relative to the project root when it lies inside it, as given otherwise."""
-    if not os.path.isabs(vector.path) and os.sep == "/":  # as given, already in POSIX form
-        return vector.path
+    if os.sep == "/":  # paths come in POSIX form: plain string work, no PurePath per vector
+        if not vector.path.startswith("/") or root is None:
+            return vector.path
+        prefix = str(root).rstrip("/") + "/"
+        return vector.path[len(prefix):] if vector.path.startswith(prefix) else vector.path
     path = PurePath(vector.path)
     if root is not None and path.is_absolute() and path.is_relative_to(root):
         path = path.relative_to(root)

@@ -49,8 +49,16 @@ def _shared(attack: TechniqueLookup) -> _Shared:
     return _last[0]
 
 
+_CITED: dict[tuple[int, str, tuple[str, ...]], Actor] = {}
+
+
 def _cited_actor(base: Actor, sighting: str, references: tuple[str, ...]) -> Actor:
-    return base.cited(sighting, references)
+    # Most vectors cite an actor without a sighting of their own: one object serves them all.
+    key = id(base), sighting, references
+    actor = _CITED.get(key)
+    if actor is None:
+        actor = _CITED[key] = base.cited(sighting, references)
+    return actor
 
 
 class _Pickler(pickle.Pickler):

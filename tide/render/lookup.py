@@ -60,17 +60,19 @@ def build_lookup(catalogue: Catalogue) -> Lookup:
     for vector in catalogue.vectors:
         look.vectors[vector.uuid] = vector
         for ref in vector.techniques:
-            for technique in (ref.technique, ref.replacement):
-                if technique is not None:
-                    look.techniques[technique.id] = technique
-            for technique in dict.fromkeys(t for t in (ref.technique, ref.replacement) if t is not None):
-                look.citations[technique.id].append(Citation(vector, ref.id))
+            # By id, never by value: hashing a frozen dataclass hashes every field, descriptions too.
+            for tid, technique in {t.id: t for t in (ref.technique, ref.replacement) if t is not None}.items():
+                look.techniques[tid] = technique
+                look.citations[tid].append(Citation(vector, ref.id))
         for actor in vector.actors:
             look.actors.setdefault(actor_key(actor), actor)
             look.actor_vectors[actor_key(actor)].append((vector, actor))
-        for entry in dict.fromkeys(vector_entries(vector)):
-            look.entries.setdefault((entry.vocabulary, entry.name), entry)
-            look.entry_vectors[(entry.vocabulary, entry.name)].append(vector)
+        entries: dict[tuple[str, str], VocabEntry] = {}
+        for e in vector_entries(vector):
+            entries.setdefault((e.vocabulary, e.name), e)
+        for key, entry in entries.items():
+            look.entries.setdefault(key, entry)
+            look.entry_vectors[key].append(vector)
         for chain in vector.chaining:
             look.inbound[chain.target_uuid].append((vector, chain))
     look.technique_slugs = {tid: slugify(tid) for tid in look.techniques}

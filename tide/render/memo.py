@@ -127,12 +127,17 @@ class PageKeys:
         """The key of a catalogue page about `item` listing `listed` (None: every vector)."""
         if listed is None:
             if self._all is None:
-                self._all = digest([self.listing(v) for v in self.look.catalogue.vectors])
-            vectors: Any = self._all
+                self._all = self._listed(self.look.catalogue.vectors)
+            vectors = self._all
         else:
-            vectors = [self.listing(v) for v in listed]
+            vectors = self._listed(listed)
         return digest(("catalogue", self.setup, kind, template, path, front, self.vocabularies,
                        self.look.catalogue.attack, self.slugs(), self._part(item), vectors))
+
+    def _listed(self, vectors: Sequence[Vector]) -> str:
+        # Pages list up to every vector, and the vectors are listed on some forty pages each.
+        known = self._listings
+        return hashlib.sha256("".join([known.get(id(v)) or self.listing(v) for v in vectors]).encode()).hexdigest()
 
     def listing(self, vector: Vector) -> str:
         """The digest of what a catalogue page may print of a vector it lists."""

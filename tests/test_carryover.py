@@ -11,7 +11,7 @@ import pytest
 from test_build import tree
 from test_cache import project
 
-import tide.build
+import tide.outputs
 from tide.build import build
 from tide.config import Config, ConfigError
 
@@ -94,7 +94,7 @@ def test_unchanged_events_of_the_feed_are_taken_over(tmp_path: Path) -> None:
     assert sum(after[p] != events[p] for p in events) == 1  # the seed's event alone
 
 
-REAL_WRITE_SHARE = tide.build._write_share
+REAL_WRITE_SHARE = tide.outputs._write_share
 
 
 def marked_share(i: int, n: int) -> object:
@@ -107,12 +107,12 @@ def test_worker_processes_write_what_one_process_writes(tmp_path: Path, monkeypa
     # Above RENDER_PARALLEL_FROM vectors, forked workers make and write the vector pages and events.
     config, objects = project(tmp_path)
     alone = run(config, objects, tmp_path / "alone", use_cache=False)
-    monkeypatch.setattr(tide.build, "RENDER_PARALLEL_FROM", 2)
+    monkeypatch.setattr(tide.outputs, "RENDER_PARALLEL_FROM", 2)
     monkeypatch.setenv("TIDE_JOBS", "3")
     marks = tmp_path / "marks"
     marks.mkdir()
     monkeypatch.setenv("TIDE_TEST_MARKS", str(marks))
-    monkeypatch.setattr(tide.build, "_write_share", marked_share)
+    monkeypatch.setattr(tide.outputs, "_write_share", marked_share)
     out = tmp_path / "build"
     assert run(config, objects, out, use_cache=False) == alone
     assert {m.name.split("-", 1)[1] for m in marks.iterdir()} == {"0-3", "1-3", "2-3"}
@@ -131,7 +131,7 @@ def test_a_worker_that_fails_fails_the_build_and_keeps_the_previous_one(tmp_path
     config, objects = project(tmp_path)
     out = tmp_path / "build"
     first = run(config, objects, out)
-    monkeypatch.setattr(tide.build, "RENDER_PARALLEL_FROM", 2)
+    monkeypatch.setattr(tide.outputs, "RENDER_PARALLEL_FROM", 2)
     monkeypatch.setenv("TIDE_JOBS", "2")
     broken = tmp_path / "templates"
     shutil.copytree(TEMPLATES, broken)

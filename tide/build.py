@@ -1,4 +1,4 @@
-"""The pipeline, end to end: load -> validate -> enrich -> render/export -> write.
+"""The pipeline, end to end: load -> validate -> enrich -> render/export (tide.outputs) -> write.
 
 Functions here only sequence the stages; each stage lives in its own module.
 """
@@ -6,11 +6,9 @@ Functions here only sequence the stages; each stage lives in its own module.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
 
 from tide.cache import CACHE_DIR, Cache, fingerprint
 from tide.config import Config, ConfigError
@@ -18,19 +16,11 @@ from tide.diagnostics import Diagnostic
 from tide.enrich import link_vectors, local_vector
 from tide.load import discover, load_bytes, read_source
 from tide.model import AttackInfo, Catalogue, Vector
-from tide.output import Carryover, OutputError, Staging
+from tide.output import Carryover, Staging
+from tide.outputs import jobs, outputs
 from tide.pack import PackError, pack, unpack
 from tide.validate import Links, TechniqueLookup, check_across, links_of, validate_document
 from tide.vocabularies import load_vocabularies
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future, ProcessPoolExecutor
-
-    from tide.misp.feed import EventDone
-    from tide.misp.stamp import PreviousFeed
-    from tide.render.lookup import Lookup
-
-T = TypeVar("T")
 
 
 @dataclass
@@ -92,24 +82,22 @@ def check(paths: list[Path], config: Config, attack_file: Path | None = None,
 # comes from the cache) unless it has errors or none was asked for, its diagnostics, its links.
 Checked = tuple[Vector | bytes | None, list[Diagnostic], Links | None]
 PARALLEL_FROM = 400  # below this many files a second process costs more than it saves
-# Rendering costs about four times what loading and validating do: workers pay from fewer vectors.
-RENDER_PARALLEL_FROM = 100
 
 
 def _check_files(files: list[Path], attack_file: Path | None, config: Config, keep: bool,
                  cache_key: str | None) -> Iterator[Checked]:
     """Each file loaded, validated and enriched on its own (or taken from the cache), on every
     core when there are enough files. Only vectors come back: no parsed document, no positions."""
-    jobs = _jobs()
-    if jobs < 2 or len(files) < PARALLEL_FROM:
+    workers = jobs()
+    if workers < 2 or len(files) < PARALLEL_FROM:
         yield from _check_chunk(files, attack_file, config, keep, cache_key, False)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    size = -(-len(files) // (jobs * 4))  # a few chunks per worker evens out slow files
+    size = -(-len(files) // (workers * 4))  # a few chunks per worker evens out slow files
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         extra = zip(*[(attack_file, config, keep, cache_key, True)] * len(chunks), strict=True)
         for checked in pool.map(_check_chunk, chunks, *extra):
             yield from checked
@@ -159,11 +147,6 @@ def _check_one(raw: bytes, name: str, attack: TechniqueLookup, keep: bool) -> tu
     if keep and not any(d.is_error for d in found):
         vector = local_vector(doc, load_vocabularies(), attack)
     return vector, found, links_of(doc)
-
-
-def _jobs() -> int:
-    value = os.environ.get("TIDE_JOBS", "")
-    return int(value) if value.isdigit() and int(value) > 0 else (os.cpu_count() or 1)
 
 
 def compile_catalogue(paths: list[Path], config: Config,
@@ -227,130 +210,6 @@ def site_sources(catalogue: Catalogue, config: Config) -> dict[str, str]:
         if source.is_relative_to(objects):
             found[vector_page(vector)] = source.relative_to(objects).as_posix()
     return found
-
-
-def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path, memo_key: str | None = None,
-            carry: Carryover | None = None, stage: Staging | None = None) -> Iterator[tuple[str, bytes | None]]:
-    """Every file of the build except the HTML site, by path relative to the output directory,
-    one at a time so that each can be written and let go. With a `memo_key`, pages and MISP
-    events whose inputs did not change come from the cache; with a `carry` too, pages the
-    previous output has from the same inputs are taken over from there and come as None.
-    With a `stage` and enough vectors, worker processes make the vector pages and MISP events
-    and write them there themselves: those files do not come at all."""
-    from tide.index_json import index_json
-    from tide.misp import read_previous_feed
-    from tide.misp.feed import misp_index
-    from tide.navigator import navigator_layers
-    from tide.render import vector_page
-    from tide.render.lookup import build_lookup
-
-    job = _Job(catalogue, config, templates, memo_key, carry, stage, read_previous_feed(out / "misp"),
-               build_lookup(catalogue))
-    for memo in job.memo("render"), job.memo("misp"):
-        if memo is not None:
-            memo.prune()
-    jobs = min(_jobs(), 8)
-    events: list[EventDone] = []
-    if stage is None or jobs < 2 or len(catalogue.vectors) < RENDER_PARALLEL_FROM:
-        for rel, data, done in job.share(0, 1):
-            events += done
-            yield rel, data
-        yield from job.catalogue_pages()
-    else:  # the workers fork now, with the catalogue; this process makes the catalogue pages meanwhile
-        try:
-            with _worker_pool(jobs, job) as pool:
-                shares = [pool.submit(_write_share, i, jobs) for i in range(jobs)]
-                yield from job.catalogue_pages()
-                for future in shares:
-                    record, done = _result(future)
-                    events += done
-                    if carry is not None:
-                        carry.adopt(record)
-        finally:
-            _JOB.clear()  # `tide serve` lives on: let the catalogue go
-    for rel, data in misp_index(events):
-        yield f"misp/{rel}", data
-    yield from navigator_layers(catalogue).items()
-    yield "index.json", index_json(catalogue, vector_page, config.root.absolute())
-
-
-@dataclass
-class _Job:
-    """What making the vector pages and MISP events needs, in this process or a forked worker."""
-
-    catalogue: Catalogue
-    config: Config
-    templates: Path
-    memo_key: str | None
-    carry: Carryover | None
-    stage: Staging | None
-    previous: PreviousFeed | None
-    look: Lookup
-
-    def memo(self, kind: str) -> Cache | None:
-        return Cache(self.config.root / CACHE_DIR, self.memo_key, kind=kind) if self.memo_key else None
-
-    def catalogue_pages(self) -> Iterator[tuple[str, bytes | None]]:
-        yield from self._pages(None, True, self.carry)
-
-    def share(self, i: int, n: int, carry: Carryover | None = None) -> Iterator[
-            tuple[str, bytes | None, list[EventDone]]]:
-        """Share i of n of the vector pages and events: (path, data or None, events made)."""
-        carry = carry or self.carry
-        for rel, data in self._pages((i, n), False, carry):
-            yield rel, data, []
-        from tide.misp.feed import misp_events
-
-        memo = self.memo("misp")
-        events = carry.under("misp") if carry is not None and memo is not None else None
-        for uuid, entry, hashes, name, data in misp_events(self.catalogue, self.config, self.previous, memo,
-                                                          events, (i, n)):
-            yield f"misp/{name}", data, [(uuid, entry, hashes)]
-
-    def _pages(self, vectors: tuple[int, int] | None, others: bool,
-               carry: Carryover | None) -> Iterator[tuple[str, bytes | None]]:
-        from tide.render import carry_markdown
-
-        memo = self.memo("render")
-        pages = carry_markdown(self.catalogue, self.templates, "portable", memo,
-                               carry.under("markdown") if carry is not None and memo is not None else None,
-                               vectors, others, self.look)
-        for rel, text in pages:
-            yield f"markdown/{rel}", text.encode("utf-8") if text is not None else None
-
-
-_JOB: list[_Job] = []  # the job forked workers inherit
-
-
-def _worker_pool(jobs: int, job: _Job) -> ProcessPoolExecutor:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    _JOB[:] = [job]
-    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
-
-
-def _write_share(i: int, n: int) -> tuple[dict[str, Any], list[EventDone]]:
-    """In a worker: make and write share i of n; what the parent's carry-over record needs."""
-    job = _JOB[0]
-    assert job.stage is not None
-    carry = Carryover(job.stage, job.carry.previous if job.carry is not None else None)
-    events: list[EventDone] = []
-    for rel, data, done in job.share(i, n, carry):
-        events += done
-        if data is not None:
-            carry.wrote(rel, job.stage.write(rel, data))
-    return carry.record(), events
-
-
-def _result(future: Future[T]) -> T:
-    from concurrent.futures.process import BrokenProcessPool
-
-    try:
-        return future.result()
-    except BrokenProcessPool as exc:
-        raise OutputError("a worker process stopped unexpectedly (out of memory?); "
-                          "TIDE_JOBS=1 builds in one process") from exc
 
 
 class Utf8Pages(Mapping[str, str]):

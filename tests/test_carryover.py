@@ -4,6 +4,7 @@ trusted blindly: the output is always byte for byte what a build without any cac
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from test_cache import project
 import tide.outputs
 from tide.build import build
 from tide.config import Config, ConfigError
+from tide.output import OutputError, Staging
 
 TEMPLATES = Path("templates").absolute()
 
@@ -140,3 +142,27 @@ def test_a_worker_that_fails_fails_the_build_and_keeps_the_previous_one(tmp_path
         build([objects], out, config, site=False, templates=broken)
     assert tree(out) == first
     assert not list(tmp_path.glob(".*staging*"))
+
+
+def test_a_record_with_unusable_event_data_makes_the_events_again(tmp_path: Path) -> None:
+    config, objects = project(tmp_path)
+    out, fresh = tmp_path / "build", tmp_path / "fresh"
+    run(config, objects, out)
+    second = run(config, objects, out)
+    entries = [p for p in (tmp_path / ".tide-cache" / "outputs").rglob("*") if p.is_file()]
+    assert len(entries) == 1
+    key, record = pickle.loads(entries[0].read_bytes())
+    damaged = {rel: (*entry[:4], "not a manifest entry") if rel.startswith("misp/") else entry
+               for rel, entry in record.items()}
+    entries[0].write_bytes(pickle.dumps((key, damaged)))
+    shutil.copytree(out, fresh)
+    assert run(config, objects, out) == second == run(config, objects, fresh, use_cache=False)
+    assert tree(fresh) == second  # nothing was written through a link into the previous output
+
+
+def test_a_file_is_never_written_twice(tmp_path: Path) -> None:
+    with Staging(tmp_path / "out") as stage:
+        stage.write("a/b.md", b"first")
+        with pytest.raises(OutputError, match="twice"):
+            stage.write("a/b.md", b"second")
+        assert (stage.dir / "a" / "b.md").read_bytes() == b"first"

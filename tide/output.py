@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -53,7 +54,12 @@ class Staging:
     def write(self, rel: str, data: bytes | str) -> os.stat_result:
         """Write `rel`; its status once written (see Carryover)."""
         target = self._target(rel)
-        with open(target, "wb") as handle:
+        # Exclusive: a file taken over is a link to the previous output's, which must stay as it was.
+        try:
+            handle = open(target, "xb")  # noqa: SIM115 - closed by the with below
+        except FileExistsError as exc:
+            raise OutputError(f"{rel} would be written twice") from exc
+        with handle:
             handle.write(data.encode("utf-8") if isinstance(data, str) else data)
             handle.flush()
             return os.fstat(handle.fileno())
@@ -112,9 +118,13 @@ class Carryover:
         self._keys: dict[str, tuple[str, Any]] = {}
         self._record: dict[str, tuple[str, int, int, int, Any]] = {}
 
-    def take(self, rel: str, key: str) -> bool:
+    def take(self, rel: str, key: str, usable: Callable[[Any], bool] | None = None) -> bool:
+        """Link `rel` from the previous output if it was made from `key` (and what was kept with
+        it is `usable`). Asked before anything is written at `rel`, never after."""
         entry = self.previous.get(rel)
         if not (isinstance(entry, tuple) and len(entry) == 5 and entry[0] == key):
+            return False
+        if usable is not None and not usable(entry[4]):
             return False
         source = os.path.join(self.stage.out, rel)
         try:
@@ -157,8 +167,8 @@ class FolderCarryover:
         self.carry = carry
         self.prefix = f"{folder}/"
 
-    def take(self, rel: str, key: str) -> bool:
-        return self.carry.take(self.prefix + rel, key)
+    def take(self, rel: str, key: str, usable: Callable[[Any], bool] | None = None) -> bool:
+        return self.carry.take(self.prefix + rel, key, usable)
 
     def extra(self, rel: str) -> Any:
         return self.carry.extra(self.prefix + rel)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 from tide.config import Config, ConfigError
@@ -32,7 +32,7 @@ class Memo(Protocol):
 class Carry(Protocol):
     """Takes over event files the previous output has from the same inputs (tide.output.Carryover)."""
 
-    def take(self, path: str, key: str) -> bool: ...
+    def take(self, path: str, key: str, usable: Callable[[Any], bool] | None = None) -> bool: ...
 
     def extra(self, path: str) -> Any: ...
 
@@ -84,7 +84,7 @@ def misp_events(
         org = creator(vector, config)
         key = _memo_key(vector, org, previous, uuid) if memo is not None else ""
         name = f"{uuid}.json"
-        if key and carry is not None and carry.take(name, key):
+        if key and carry is not None and carry.take(name, key, _kept_event):
             entry, event_hashes = carry.extra(name)
             yield uuid, entry, event_hashes, name, None
             continue
@@ -97,6 +97,12 @@ def misp_events(
         if key and carry is not None:
             carry.keyed(name, key, (entry, event_hashes))
         yield uuid, entry, event_hashes, name, data
+
+
+def _kept_event(kept: Any) -> bool:
+    """What a carried event keeps: its manifest entry and its hashes.csv lines."""
+    return (isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[0], dict)
+            and isinstance(kept[1], list) and all(isinstance(line, str) for line in kept[1]))
 
 
 def misp_index(events: Iterable[EventDone]) -> Iterator[tuple[str, bytes]]:

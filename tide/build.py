@@ -174,7 +174,7 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
     carried = Cache(config.root / CACHE_DIR, memo_key, kind="outputs") if memo_key else None
     carried_key = hashlib.sha256(str(out.absolute()).encode("utf-8", "surrogatepass")).hexdigest()
     with Staging(out) as stage:
-        carry = Carryover(stage, carried.get(carried_key) if carried else None) if carried else None
+        carry = Carryover(stage, carried.get(carried_key)) if carried else None
         for rel, data in outputs(catalogue, config, out, templates, memo_key, carry, stage):
             if data is not None:
                 written = stage.write(rel, data)

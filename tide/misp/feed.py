@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Protocol
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tide.config import Config, ConfigError
 from tide.misp.event import event_dict
 from tide.misp.mapping import base_timestamp, event_uuid
 from tide.misp.stamp import PreviousFeed, stamp_event
 from tide.model import Catalogue, Organisation, Vector
+
+if TYPE_CHECKING:
+    from tide.output import FolderCarryover
 
 # The manifest carries these fields of each event (misp-rfc "Manifest"), plus an integrity hash.
 _MANIFEST_FIELDS = ("Orgc", "Tag", "info", "date", "analysis", "threat_level_id", "timestamp")
@@ -29,16 +32,6 @@ class Memo(Protocol):
     def put(self, key: str, value: Any) -> None: ...
 
 
-class Carry(Protocol):
-    """Takes over event files the previous output has from the same inputs (tide.output.Carryover)."""
-
-    def take(self, path: str, key: str, usable: Callable[[Any], bool] | None = None) -> bool: ...
-
-    def extra(self, path: str) -> Any: ...
-
-    def keyed(self, path: str, key: str, extra: Any = None) -> None: ...
-
-
 def export_misp(
     catalogue: Catalogue, config: Config, previous: PreviousFeed | None = None, memo: Memo | None = None
 ) -> dict[str, bytes]:
@@ -52,7 +45,7 @@ def export_misp(
 
 def iter_misp(
     catalogue: Catalogue, config: Config, previous: PreviousFeed | None = None, memo: Memo | None = None,
-    carry: Carry | None = None,
+    carry: FolderCarryover | None = None,
 ) -> Iterator[tuple[str, bytes | None]]:
     """The files of the feed one at a time, events first, so that a caller can write each and
     let it go (10,000 events are about 150 MB).
@@ -74,7 +67,7 @@ EventDone = tuple[str, dict[str, Any], list[str]]
 
 def misp_events(
     catalogue: Catalogue, config: Config, previous: PreviousFeed | None = None, memo: Memo | None = None,
-    carry: Carry | None = None, share: tuple[int, int] = (0, 1),
+    carry: FolderCarryover | None = None, share: tuple[int, int] = (0, 1),
 ) -> Iterator[tuple[str, dict[str, Any], list[str], str, bytes | None]]:
     """The event files of `iter_misp` (share i of n of them, by event uuid order, so that
     processes can share them out): (uuid, manifest entry, hashes, file name, data or None)."""

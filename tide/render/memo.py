@@ -88,8 +88,8 @@ class MemoRun:
     def close(self) -> None:
         """Remember the listing digests of this render (those of vectors gone are dropped)."""
         known = self.keys.known_listings  # empty when this render listed nothing (vector pages only)
-        if self.keys.listings_changed or (known and len(known) != len(self.keys.earlier_listings)):
-            self.memo.put(self._known_key, self.keys.known_listings)
+        if known and known != self.keys.earlier_listings:
+            self.memo.put(self._known_key, known)
 
     def view_page(self, kind: str, template: str, front: str, view: dict[str, Any]) -> tuple[str | None, str | None]:
         key = self.keys.view_page_key(kind, template, front, view)
@@ -114,7 +114,6 @@ class PageKeys:
         self.setup = setup
         self.earlier_listings = earlier_listings or {}
         self.known_listings: dict[str, str] = {}  # vector digest -> listing digest, this render's
-        self.listings_changed = False
         self._digests: dict[int, str] = {}
         self._listings: dict[int, str] = {}
         self._all: str | None = None
@@ -148,7 +147,6 @@ class PageKeys:
             found = self.earlier_listings.get(own) if own else None
             if not isinstance(found, str):
                 found = digest([self._part(getattr(vector, n)) for n in LISTED_FIELDS])
-                self.listings_changed = True
             self._listings[id(vector)] = found
             if own:
                 self.known_listings[own] = found

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import jinja2
 import yaml
@@ -20,6 +20,9 @@ from tide.render.lookup import ENTRY_PAGE_FIELDS, Lookup, build_lookup
 from tide.render.memo import Memo, MemoRun, setup_digest
 from tide.render.tags import vector_tags
 from tide.slug import slugify
+
+if TYPE_CHECKING:
+    from tide.output import FolderCarryover
 
 FLAVOURS = ("portable", "mkdocs")
 
@@ -37,7 +40,7 @@ class Page:
     # Catalogue pages: what the page is about and the vectors it lists (None: every vector),
     # which with the catalogue's slugs are its memo key (memo.PageKeys.catalogue_page_key).
     item: Any = None
-    listed: Callable[[], Sequence[Vector]] | None = None
+    listed: Sequence[Vector] | None = None
 
 
 @dataclass(frozen=True)
@@ -68,10 +71,6 @@ def _tag_names(vector: Vector) -> tuple[str, ...]:
     return tuple(t.name for t in vector_tags(vector))
 
 
-def _listed(vectors: Sequence[Vector]) -> Callable[[], Sequence[Vector]]:
-    return lambda: vectors
-
-
 def _one(title: str, view: Callable[[CatalogueViews, str], dict[str, Any]]) -> PageList:
     return lambda views: [Page("", title, "", _no_tags, lambda here: view(views, here))]
 
@@ -86,13 +85,13 @@ def _techniques(views: CatalogueViews) -> Iterable[Page]:
     for tid, technique in sorted(views.look.techniques.items()):
         yield Page(views.look.technique_slugs[tid], f"{tid} {technique.full_name or technique.name}", "", _no_tags,
                    _bind(views.technique_view, technique), item=technique,
-                   listed=_listed([c.vector for c in views.look.citations.get(tid, [])]))
+                   listed=[c.vector for c in views.look.citations.get(tid, [])])
 
 
 def _actors(views: CatalogueViews) -> Iterable[Page]:
     for key, actor in sorted(views.look.actors.items()):
         yield Page(views.look.actor_slugs[key], actor.name, "", _no_tags, _bind(views.actor_view, actor), item=actor,
-                   listed=_listed([v for v, _ in views.look.actor_vectors.get(key, [])]))
+                   listed=[v for v, _ in views.look.actor_vectors.get(key, [])])
 
 
 def _entries(field: str) -> PageList:
@@ -101,7 +100,7 @@ def _entries(field: str) -> PageList:
             slug = views.look.entry_slug(entry)
             assert slug is not None
             yield Page(slug, entry.name, "", _no_tags, _bind(views.entry_view, entry), item=entry,
-                       listed=_listed(views.look.entry_vectors.get((entry.vocabulary, entry.name), [])))
+                       listed=views.look.entry_vectors.get((entry.vocabulary, entry.name), []))
     return pages
 
 
@@ -121,7 +120,7 @@ def _vocabularies(views: CatalogueViews) -> Iterable[Page]:
     for name, vocabulary in sorted(views.vocabularies.items()):
         listed = [v for e in vocabulary.entries for v in views.look.entry_vectors.get((e.vocabulary, e.name), [])]
         yield Page(slugify(name), vocabulary.title or vocabulary.name, "", _no_tags,
-                   _bind(views.vocabulary_view, vocabulary), item=name, listed=_listed(listed))
+                   _bind(views.vocabulary_view, vocabulary), item=name, listed=listed)
 
 
 def _home(views: CatalogueViews, here: str) -> dict[str, Any]:
@@ -179,14 +178,6 @@ def render_markdown(catalogue: Catalogue, templates: Path, flavour: str = "porta
     return dict(sorted(iter_markdown(catalogue, templates, flavour, memo)))
 
 
-class Carry(Protocol):
-    """Takes over pages the previous output has from the same inputs (tide.output.Carryover)."""
-
-    def take(self, path: str, key: str) -> bool: ...
-
-    def keyed(self, path: str, key: str) -> None: ...
-
-
 def iter_markdown(catalogue: Catalogue, templates: Path, flavour: str = "portable",
                   memo: Memo | None = None) -> Iterator[tuple[str, str]]:
     """The pages of `render_markdown` one at a time, in page-kind order, so that a caller can
@@ -197,7 +188,7 @@ def iter_markdown(catalogue: Catalogue, templates: Path, flavour: str = "portabl
 
 
 def carry_markdown(catalogue: Catalogue, templates: Path, flavour: str, memo: Memo | None,
-                   carry: Carry | None, vectors: tuple[int, int] | None = (0, 1),
+                   carry: FolderCarryover | None, vectors: tuple[int, int] | None = (0, 1),
                    others: bool = True, look: Lookup | None = None) -> Iterator[tuple[str, str | None]]:
     """`iter_markdown`, where a page that `carry` took over from the previous output (asked only
     with a memo: pages are known by their memo keys) comes as (path, None).
@@ -246,7 +237,7 @@ def carry_markdown(catalogue: Catalogue, templates: Path, flavour: str, memo: Me
             else:
                 head = front_matter(front)
                 key = run.keys.catalogue_page_key(kind.kind, kind.template, path, head, page.item,
-                                                  page.listed() if page.listed else None)
+                                                  page.listed)
                 if carry is not None and carry.take(path, key):
                     yield path, None
                     continue

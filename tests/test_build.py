@@ -87,6 +87,17 @@ def test_the_writer_refuses_paths_that_leave_the_output(tmp_path: Path, rel: str
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("rel", ["../x", "/etc/passwd", "a/../x", "a/", "a/.", "a/..", "a/b/", "/a/x", "a/\\x"])
+def test_the_writer_refuses_unsafe_paths_in_folders_it_already_made(tmp_path: Path, rel: str) -> None:
+    with Staging(tmp_path / "out") as stage:
+        stage.write("top", b"x")
+        stage.write("a/x", b"x")
+        stage.write("a/b/y", b"x")
+        with pytest.raises(OutputError):
+            stage.write(rel, b"x")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_corpus_builds_every_output(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "build"
     assert main(["build", "--no-site", "--out", str(out), str(corpus)]) == 0

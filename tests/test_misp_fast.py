@@ -4,6 +4,7 @@ to_feed) is the reference they must equal byte for byte, on the real corpus and 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import subprocess
 import sys
@@ -119,3 +120,39 @@ def test_feed_is_written_without_importing_pymisp() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
                           cwd=tests.parent, env={**os.environ, "PYTHONPATH": str(tests)})
     assert done.returncode == 0, done.stderr
+
+
+def standard_dump(data: object) -> bytes:
+    return (json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def test_dump_writes_what_the_standard_encoder_writes_for_every_corpus_event(corpus: Path) -> None:
+    vectors, config = compiled(corpus)
+    assert len(vectors) == 226
+    for vector in vectors:
+        event = {"Event": event_dict(vector, creator(vector, config), base_timestamp(vector))}
+        assert dump(event) == standard_dump(event), vector.path
+
+
+@pytest.mark.parametrize("value", [
+    {}, [], "", {"a": {}, "b": [], "c": [[]], "d": [{}]},
+    {"z": 1, "a": -2.5, "m": [True, False, None, 0, 10**20]},
+    {"é": "naïve \u2028 \x00 \" \\ / \t\n", "emoji": "\U0001f600", "ctl": "\x1f\x7f"},
+    ["x", ("tuple", 1), {"nested": {"deeper": ["and", {"deepest": "yes"}]}}],
+    {"nan": float("nan"), "inf": float("inf")},
+])
+def test_dump_writes_what_the_standard_encoder_writes(value: object) -> None:
+    assert dump(value) == standard_dump(value)
+
+
+@pytest.mark.parametrize("value", [{1: "int key"}, {"set": {1, 2}}, {"bytes": b"x"}])
+def test_dump_leaves_what_json_cannot_write_to_the_standard_encoder(value: object) -> None:
+    try:
+        expected: bytes | type[Exception] = standard_dump(value)
+    except TypeError:
+        expected = TypeError
+    if expected is TypeError:
+        with pytest.raises(TypeError):
+            dump(value)
+    else:
+        assert dump(value) == expected

@@ -69,12 +69,14 @@ class Staging:
         os.link(source, self._target(rel))
 
     def _target(self, rel: str) -> str:
-        target = os.path.join(self._root, check_relative(rel))  # strings: pathlib costs 20 us a file
-        folder = rel.rpartition("/")[0]
+        folder, _, name = rel.rpartition("/")
         if folder not in self._dirs:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
+            check_relative(rel)
+            os.makedirs(os.path.join(self._root, folder), exist_ok=True)
             self._dirs.add(folder)
-        return target
+        elif rel.startswith("/") or not _SAFE_PART.match(name):  # the folder's parts passed already
+            raise OutputError(f"refusing to write unsafe output path {rel!r}")
+        return os.path.join(self._root, rel)  # strings: pathlib costs 20 us a file
 
     def write_all(self, files: dict[str, bytes] | dict[str, str], prefix: str = "") -> None:
         for rel in sorted(files):

@@ -105,8 +105,18 @@ class _Job:
             tuple[str, bytes | None, list[EventDone]]]:
         """Share i of n of the vector pages and events: (path, data or None, events made)."""
         carry = carry or self.carry
+        # Odd shares make their events first: creating files in one folder is serialised by the
+        # kernel (a lock on the folder), so two workers filling the same folder take turns.
+        for part in (self._share_pages, self._share_events)[::-1 if i % 2 else 1]:
+            yield from part(i, n, carry)
+
+    def _share_pages(self, i: int, n: int, carry: Carryover | None) -> Iterator[
+            tuple[str, bytes | None, list[EventDone]]]:
         for rel, data in self._pages((i, n), False, carry):
             yield rel, data, []
+
+    def _share_events(self, i: int, n: int, carry: Carryover | None) -> Iterator[
+            tuple[str, bytes | None, list[EventDone]]]:
         from tide.misp.feed import misp_events
 
         memo = self.memo("misp")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from json.encoder import encode_basestring as _string
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tide.config import Config, ConfigError
@@ -172,5 +173,45 @@ def value_hashes(event: dict[str, Any]) -> list[str]:
 
 
 def dump(data: Any) -> bytes:
-    """Stable JSON: sorted keys, UTF-8, LF, one trailing newline."""
-    return (json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """Stable JSON: sorted keys, two-space indents, UTF-8, LF, one trailing newline; the bytes of
+    `json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False)`, in half the time: with an
+    indent, Python's encoder runs in pure Python through nested generators (~200 us an event)."""
+    out: list[str] = []
+    try:
+        _indented(data, "\n", out.append)
+    except TypeError:  # a key or value plain JSON does not have: let the standard encoder say so
+        return (json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    out.append("\n")
+    return "".join(out).encode("utf-8")
+
+
+def _indented(value: Any, newline: str, put: Callable[[str], None]) -> None:
+    kind = type(value)
+    if kind is str:
+        put(_string(value))
+    elif kind is dict:
+        if not value:
+            put("{}")
+            return
+        inner = newline + "  "
+        separator = "{" + inner
+        for key in sorted(value):
+            put(separator + _string(key) + ": ")  # a key that is not a str raises TypeError
+            _indented(value[key], inner, put)
+            separator = "," + inner
+        put(newline + "}")
+    elif kind is list or kind is tuple:
+        if not value:
+            put("[]")
+            return
+        inner = newline + "  "
+        separator = "[" + inner
+        for item in value:
+            put(separator)
+            _indented(item, inner, put)
+            separator = "," + inner
+        put(newline + "]")
+    elif value is None or kind is bool or kind is int or kind is float:
+        put(json.dumps(value))
+    else:
+        raise TypeError(f"{kind.__name__} is not JSON")

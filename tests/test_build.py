@@ -12,6 +12,7 @@ import pytest
 
 import tide.build
 from tide.cli import main
+from tide.config import load_config
 from tide.diagnostics import error
 from tide.output import OutputError, Staging
 
@@ -119,3 +120,40 @@ def test_the_cache_never_changes_a_build(tmp_path: Path) -> None:
         assert main(["build", "--no-site", "--out", str(cached), str(objects)]) == 0
         assert main(["build", "--no-site", "--no-cache", "--out", str(fresh), str(objects)]) == 0
         assert tree(cached) == tree(fresh)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_build_pauses_the_cycle_collector_and_restores_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           enabled: bool) -> None:
+    import gc
+
+    seen: list[bool] = []
+
+    def failing(*args: object, **kwargs: object) -> Iterator[tuple[str, bytes]]:
+        seen.append(gc.isenabled())
+        raise OSError("disk full")
+
+    monkeypatch.setattr(tide.build, "outputs", failing)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with pytest.raises(OSError):
+            tide.build.build([Path("objects")], tmp_path / "out", load_config(Path.cwd()), site=False)
+        assert seen == [False] and gc.isenabled() is enabled
+    finally:
+        gc.enable()
+
+
+def test_the_site_stage_runs_with_the_cycle_collector_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    import tide.site
+
+    seen: list[bool] = []
+
+    def site(*args: object, **kwargs: object) -> list[object]:
+        seen.append(gc.isenabled())
+        return [error("site", 1, 1, "test", "stop here")]
+
+    monkeypatch.setattr(tide.site, "build_site", site)
+    tide.build.build([Path("objects")], tmp_path / "out", load_config(Path.cwd()), site=True)
+    assert seen == [True] and gc.isenabled()

@@ -5,8 +5,10 @@ Functions here only sequence the stages; each stage lives in its own module.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +23,23 @@ from tide.outputs import jobs, outputs
 from tide.pack import PackError, pack, unpack
 from tide.validate import Links, TechniqueLookup, check_across, links_of, validate_document
 from tide.vocabularies import load_vocabularies
+
+
+@contextmanager
+def cycle_collection(on: bool) -> Iterator[None]:
+    """Turn Python's cycle collector on or off for a while, then back as it was.
+
+    Checking and writing the outputs make millions of long-lived objects and almost no reference
+    cycles (about 800 objects for 1,000 vectors), yet the collector walks the whole growing heap
+    again and again: a quarter of a 10,000-vector rebuild. Off, it also leaves alone the memory
+    forked workers share. The site stage needs it on: MkDocs leaves cycles behind (peak memory
+    165 -> 287 MB at 226 vectors without it)."""
+    was = gc.isenabled()
+    (gc.enable if on else gc.disable)()
+    try:
+        yield
+    finally:
+        (gc.enable if was else gc.disable)()
 
 
 @dataclass
@@ -42,6 +61,7 @@ class Result:
         return len(self.diagnostics) - self.errors
 
 
+@cycle_collection(False)
 def check(paths: list[Path], config: Config, attack_file: Path | None = None,
           enrich: bool = False, use_cache: bool = True) -> Result:
     """Load and validate `paths` (files or directories); enrich into a catalogue if asked and clean.
@@ -158,6 +178,7 @@ def compile_catalogue(paths: list[Path], config: Config,
 
 
 
+@cycle_collection(False)
 def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
           attack_file: Path | None = None, templates: Path | None = None, use_cache: bool = True) -> Result:
     """Validate, then write every output into a staging directory swapped in at the end."""
@@ -185,9 +206,10 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
             from tide.site import build_site
 
             render_memo = Cache(config.root / CACHE_DIR, memo_key, kind="render") if memo_key else None
-            pages = Utf8Pages(iter_markdown(catalogue, templates, flavour="mkdocs", memo=render_memo))
-            problems = build_site(pages, config.root / "site", stage.path("site"), config, catalogue.attack,
-                                  sources=site_sources(catalogue, config))
+            with cycle_collection(True):
+                pages = Utf8Pages(iter_markdown(catalogue, templates, flavour="mkdocs", memo=render_memo))
+                problems = build_site(pages, config.root / "site", stage.path("site"), config, catalogue.attack,
+                                      sources=site_sources(catalogue, config))
             result.diagnostics.extend(problems)
             if any(d.is_error for d in problems):
                 return result  # the staging directory is dropped; the previous build stays

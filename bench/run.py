@@ -11,6 +11,9 @@ next to the floor: a fresh Python process that merely YAML-loads the same files 
   rebuild       tide build --no-site again, nothing changed (cache and previous output warm)
   incremental   tide build --no-site after one file changed (its description)
   peak memory   of the cold build, children included
+  write floor   a fresh process creating the cold build's files (same paths, same bytes) in an
+                empty directory, timed from its first file to its last: what writing the output
+                alone costs on this machine's file system, whatever made the bytes
 
 and once: `tide --help` start-up time.
 """
@@ -36,6 +39,17 @@ TIDE = [sys.executable, "-m", "tide"]
 FLOOR = ("import sys, pathlib, yaml\n"
          "for p in sorted(pathlib.Path(sys.argv[1]).rglob('*.yaml')):\n"
          "    yaml.load(p.read_bytes(), Loader=yaml.CSafeLoader)\n")
+WRITE_FLOOR = ("import os, sys, time\n"
+               "src, dst = sys.argv[1], sys.argv[2]\n"
+               "files = sorted(os.path.relpath(os.path.join(r, f), src) for r, _, fs in os.walk(src) for f in fs)\n"
+               "data = [(rel, open(os.path.join(src, rel), 'rb').read()) for rel in files]\n"
+               "start = time.perf_counter()\n"
+               "for rel, raw in data:\n"
+               "    path = os.path.join(dst, rel)\n"
+               "    os.makedirs(os.path.dirname(path), exist_ok=True)\n"
+               "    with open(path, 'xb') as handle:\n"
+               "        handle.write(raw)\n"
+               "print(len(data), time.perf_counter() - start)\n")
 
 
 def timed(cmd: list[str], prepare: Callable[[], None] | None = None, rounds: int = 3) -> float:
@@ -51,6 +65,19 @@ def timed(cmd: list[str], prepare: Callable[[], None] | None = None, rounds: int
             raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr.decode()[-2000:]}")
         best = min(best, elapsed)
     return best
+
+
+def write_floor(src: Path, work: Path, rounds: int) -> tuple[int, float]:
+    """Files in `src` and the best time a fresh process takes to create them again (see WRITE_FLOOR)."""
+    best, count = float("inf"), 0
+    target = work / "write-floor"
+    for _ in range(rounds):
+        shutil.rmtree(target, ignore_errors=True)
+        out = subprocess.run([sys.executable, "-c", WRITE_FLOOR, str(src), str(target)], capture_output=True,
+                             text=True, check=True).stdout.split()
+        count, best = int(out[0]), min(best, float(out[1]))
+    shutil.rmtree(target, ignore_errors=True)
+    return count, best
 
 
 def peak_memory_mb(cmd: list[str]) -> float:
@@ -97,6 +124,7 @@ def bench(size: int, work: Path, rounds: int) -> None:
     build = timed([*build_cmd, "--no-cache"], prepare=cold, rounds=rounds)
     cold()
     memory = peak_memory_mb([*build_cmd, "--no-cache"])
+    written, writing = write_floor(out, work, rounds)  # `out` holds the cold build's output now
     shutil.rmtree(cache, ignore_errors=True)
     subprocess.run(build_cmd, cwd=ROOT, capture_output=True, check=False)  # fill cache and output
     subprocess.run(build_cmd, cwd=ROOT, capture_output=True, check=False)  # ... with a previous feed
@@ -114,6 +142,7 @@ def bench(size: int, work: Path, rounds: int) -> None:
     row("rebuild", rebuild)
     row("incremental", incremental, f"   {incremental / build * 100:5.1f}% of the cold build")
     print(f"  {'peak memory':<12} {memory:9.0f} MB  (cold build)")
+    row("write floor", writing, f"   creating the cold build's {written} files, nothing else")
 
 
 def main() -> None:

@@ -1,9 +1,10 @@
 """Output stage: every file of a build but the HTML site, from an enriched catalogue.
 
 The vector pages and MISP events, nearly all of the files, are made in forked worker processes
-when there are enough vectors; the catalogue pages, the feed's manifest, the Navigator layers
-and index.json in this process. Either way each file is made, taken over from the previous
-output (output.Carryover) or taken from the cache the same way, so the output is the same.
+when there are enough vectors; meanwhile this process makes the catalogue pages, the Navigator
+layers and index.json, then the feed's manifest from the events the workers made. Either way
+each file is made, taken over from the previous output (output.Carryover) or taken from the
+cache the same way, so the output is the same.
 """
 
 from __future__ import annotations
@@ -59,16 +60,23 @@ def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path, me
             memo.prune()
     workers = min(jobs(), 8)
     events: list[EventDone] = []
+
+    def whole_catalogue() -> Iterator[tuple[str, bytes | None]]:
+        """The files made from the whole catalogue, and from nothing the workers make."""
+        yield from job.catalogue_pages()
+        yield from navigator_layers(catalogue).items()
+        yield "index.json", index_json(catalogue, vector_page, config.root.absolute())
+
     if stage is None or workers < 2 or len(catalogue.vectors) < RENDER_PARALLEL_FROM:
         for rel, data, done in job.share(0, 1):
             events += done
             yield rel, data
-        yield from job.catalogue_pages()
-    else:  # the workers fork now, with the catalogue; this process makes the catalogue pages meanwhile
+        yield from whole_catalogue()
+    else:  # the workers fork now, with the catalogue; this process makes the rest meanwhile
         try:
             with _worker_pool(workers, job) as pool:
                 shares = [pool.submit(_write_share, i, workers) for i in range(workers)]
-                yield from job.catalogue_pages()
+                yield from whole_catalogue()
                 for future in shares:
                     record, done = _result(future)
                     events += done
@@ -78,8 +86,6 @@ def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path, me
             _JOB.clear()  # `tide serve` lives on: let the catalogue go
     for rel, data in misp_index(events):
         yield f"misp/{rel}", data
-    yield from navigator_layers(catalogue).items()
-    yield "index.json", index_json(catalogue, vector_page, config.root.absolute())
 
 
 @dataclass

@@ -72,9 +72,8 @@ def misp_events(
 ) -> Iterator[tuple[str, dict[str, Any], list[str], str, bytes | None]]:
     """The event files of `iter_misp` (share i of n of them, by event uuid order, so that
     processes can share them out): (uuid, manifest entry, hashes, file name, data or None)."""
-    ordered = sorted(catalogue.vectors, key=lambda v: event_uuid(v.uuid))
-    for vector in ordered[share[0]::share[1]]:
-        uuid = event_uuid(vector.uuid)
+    ordered = sorted(((event_uuid(v.uuid), v) for v in catalogue.vectors), key=lambda pair: pair[0])
+    for uuid, vector in ordered[share[0]::share[1]]:
         org = creator(vector, config)
         key = _memo_key(vector, org, previous, uuid) if memo is not None else ""
         name = f"{uuid}.json"

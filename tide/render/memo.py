@@ -115,6 +115,7 @@ class PageKeys:
         self.earlier_listings = earlier_listings or {}
         self.known_listings: dict[str, str] = {}  # vector digest -> listing digest, this render's
         self._digests: dict[int, str] = {}
+        self._technique_slugs: dict[int, tuple[str | None, ...]] = {}
         self._listings: dict[int, str] = {}
         self._all: str | None = None
         self._slugs: str | None = None
@@ -183,8 +184,11 @@ class PageKeys:
                        targets, inbound, slugs))
 
     def technique_slugs(self, vector: Vector) -> tuple[str | None, ...]:
-        ids = (t.id if t else ref.id for ref in vector.techniques for t in (ref.technique, ref.replacement, None))
-        return tuple(self.look.technique_slugs.get(i) for i in ids)
+        found = self._technique_slugs.get(id(vector))  # asked again for each of its neighbours
+        if found is None:
+            ids = (t.id if t else ref.id for ref in vector.techniques for t in (ref.technique, ref.replacement, None))
+            found = self._technique_slugs[id(vector)] = tuple(self.look.technique_slugs.get(i) for i in ids)
+        return found
 
     def vector(self, vector: Vector | None) -> str:
         """The digest of every field of `vector` a page may print: of its source and of what

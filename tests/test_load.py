@@ -110,3 +110,22 @@ def test_named_pipes_are_never_read(tmp_path) -> None:  # type: ignore[no-untype
     assert files == [tmp_path / "good.yaml"] and problems == []
     files, problems = discover([tmp_path / "pipe.yaml"])
     assert files == [] and [p.code for p in problems] == ["not-a-file"]
+
+
+def test_discovery_finds_yaml_files_in_folders_in_path_order(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from tide.load import discover
+
+    for rel in ["b.yaml", "a-c.yml", "a/b.yaml", "a/z/y.yaml", "a/.hidden/x.yaml", ".git/x.yaml",
+                "a/notes.txt", "A.YAML", "real/r.yaml"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("a: 1\n")
+    (tmp_path / "folder.yaml").mkdir()
+    os.symlink(tmp_path / "b.yaml", tmp_path / "link.yaml")  # a link to a file is read
+    os.symlink(tmp_path / "real", tmp_path / "linked-folder")  # a link to a folder is not followed
+    files, problems = discover([tmp_path, tmp_path / "a" / "b.yaml"])
+    assert problems == []
+    assert files == sorted(tmp_path / rel for rel in ["b.yaml", "a-c.yml", "a/b.yaml", "a/z/y.yaml", "link.yaml",
+                                                      "real/r.yaml"])
+    assert files.index(tmp_path / "a" / "z" / "y.yaml") < files.index(tmp_path / "a-c.yml")  # by parts

@@ -71,10 +71,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Diagnostic]]:
     problems: list[Diagnostic] = []
     for path in paths:
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                # is_file() is a stat: a named pipe or socket named *.yaml would block a read forever
-                found.extend(p for f in sorted(files) if f.endswith(YAML_SUFFIXES) and (p := Path(root) / f).is_file())
+            found.extend(map(Path, _yaml_files(str(path))))
         elif path.is_file():
             found.append(path)
         elif path.exists():
@@ -82,6 +79,25 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Diagnostic]]:
         else:
             problems.append(error(str(path), 0, 0, "no-such-path", "no such file or directory"))
     return sorted(set(found)), problems
+
+
+def _yaml_files(folder: str) -> list[str]:
+    """The YAML files under `folder`, not in hidden folders nor through folder links. A named pipe
+    or socket named *.yaml is left out: reading one would block forever."""
+    found: list[str] = []
+    folders = [folder]
+    while folders:
+        try:
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        if not entry.name.startswith("."):
+                            folders.append(entry.path)
+                    elif entry.name.endswith(YAML_SUFFIXES) and entry.is_file():  # no stat unless a link
+                        found.append(entry.path)
+        except OSError:  # an unreadable folder holds nothing we can read
+            continue
+    return found
 
 
 def load_file(path: Path, display: str | None = None) -> tuple[Document | None, list[Diagnostic]]:

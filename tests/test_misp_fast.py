@@ -156,3 +156,15 @@ def test_dump_leaves_what_json_cannot_write_to_the_standard_encoder(value: objec
             dump(value)
     else:
         assert dump(value) == expected
+
+
+def test_the_manifest_is_what_the_standard_encoder_writes(corpus: Path) -> None:
+    from tide.misp.feed import export_misp
+
+    config = load_config(Path.cwd())
+    cat, _ = compile_catalogue([corpus], config)
+    assert cat is not None
+    manifest = export_misp(cat, config)["manifest.json"]
+    loaded = json.loads(manifest)
+    assert len(loaded) == 226 and all(entry["integrity:sha256"] for entry in loaded.values())
+    assert manifest == (json.dumps(loaded, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")

@@ -30,7 +30,10 @@ def relative(here: str, there: str) -> str:
     return _relative(here.rpartition("/")[0], there)
 
 
-@lru_cache(maxsize=65536)
+# Links to the few pages many pages link to (techniques, vocabulary values, actors) are asked
+# again and again; links to vector pages are kept once per folder by the views. A bigger cache
+# would mostly hold those: 20 MB at 10,000 vectors, which every forked worker inherits.
+@lru_cache(maxsize=4096)
 def _relative(base: str, there: str) -> str:
     # `posixpath.relpath` on the components directly: both paths are relative, normalised and
     # free of "." and ".." (check_path), so making them absolute first, as relpath does at great

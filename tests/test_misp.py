@@ -253,3 +253,16 @@ def test_seed_event_matches_golden() -> None:
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_bytes(files[name])
     assert files[name] == golden.read_bytes(), "refresh with TIDE_REFRESH_GOLDEN=1 if the change is wanted"
+
+
+@pytest.mark.parametrize("name", ["", "object:opentide", "link:https://é.example/?a=1&b=2", "ü" * 300, "\U0001f600"])
+@pytest.mark.parametrize("parent", ["2f6f4bb2-35a5-4f2e-b6b8-2f0b0c7f3d8e", "{12345678-1234-5678-1234-567812345678}",
+                                    "urn:uuid:12345678-1234-5678-1234-567812345678",
+                                    "ABCDEF0123456789ABCDEF0123456789"])
+def test_element_and_event_uuids_are_the_standard_uuid5(parent: str, name: str) -> None:
+    import uuid
+
+    from tide.misp.mapping import EVENT_NAMESPACE, element_uuid, event_uuid
+
+    assert element_uuid(parent, name) == str(uuid.uuid5(uuid.UUID(parent), name))
+    assert event_uuid(f" {parent.upper()} ") == str(uuid.uuid5(EVENT_NAMESPACE, parent.lower()))

@@ -5,9 +5,11 @@ Everything here is documented for MISP administrators in docs/misp.md; keep the 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 
 from tide.model import Vector, VocabEntry
 
@@ -58,12 +60,27 @@ CVE = re.compile(r"^CVE-[0-9]{4}-[0-9]{4,}$")
 
 def event_uuid(vector_uuid: str) -> str:
     """The event of a vector: the same uuid on every build and every machine."""
-    return str(uuid.uuid5(EVENT_NAMESPACE, vector_uuid.strip().lower()))
+    return _uuid5(EVENT_NAMESPACE.bytes, vector_uuid.strip().lower())
 
 
 def element_uuid(parent: str, key: str) -> str:
     """An attribute, object or report uuid, stable for the same role within the same parent."""
-    return str(uuid.uuid5(uuid.UUID(parent), key))
+    return _uuid5(_namespace(parent), key)
+
+
+@lru_cache(maxsize=1024)
+def _namespace(parent: str) -> bytes:
+    return uuid.UUID(parent).bytes  # an event's elements share their parent: parsed once
+
+
+def _uuid5(namespace: bytes, name: str) -> str:
+    """`str(uuid.uuid5(namespace, name))`, without its objects: a 10,000-vector feed asks for
+    150,000 uuids, and the UUID objects cost three quarters of the time."""
+    digest = bytearray(hashlib.sha1(namespace + name.encode("utf-8"), usedforsecurity=False).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    text = digest.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def base_timestamp(vector: Vector) -> int:

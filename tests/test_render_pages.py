@@ -455,33 +455,3 @@ def test_broken_templates_are_reported_by_file(tmp_path: Path, name: str, text: 
         (tmp_path / "templates" / name).write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=re.escape(message)):
         render_markdown(catalogue(vector()), tmp_path / "templates")
-
-
-def _tidy_reference(text: str) -> str:
-    """tidy as first written, line by line: the faster one must give the same text."""
-    out: list[str] = []
-    fence = ""
-    for line in text.split("\n"):
-        line = line.rstrip()
-        stripped = line.lstrip(" >")
-        if fence and stripped.startswith(fence) and not stripped.strip("`~"):
-            fence = ""
-        elif not fence and stripped.startswith(("```", "~~~")):
-            fence = stripped[: len(stripped) - len(stripped.lstrip(stripped[0]))]
-        elif not fence and not line and (not out or not out[-1]):
-            continue
-        out.append(line)
-    return "\n".join(out).strip("\n") + "\n"
-
-
-def test_tidy_gives_what_the_line_by_line_reference_gives() -> None:
-    import random
-
-    from tide.render.pages import tidy
-
-    pieces = ["\n", "\n", "\n", " ", "  ", "\t", "\r", "\xa0", "\u2028", "\u3000", "\x0b", "\x1c", ">", "> ",
-              "`", "```", "````", "~~~", "~", "a", "text", "|x|", "- item", "#"]
-    chance = random.Random(20261129)
-    for _ in range(3000):
-        text = "".join(chance.choice(pieces) for _ in range(chance.randrange(0, 60)))
-        assert tidy(text) == _tidy_reference(text), repr(text)

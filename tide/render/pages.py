@@ -308,17 +308,12 @@ def _plain(value: str) -> bool:
             and _RESOLVER.resolve(yaml.nodes.ScalarNode, value, (True, False)) == _STR)
 
 
-_TRAILING_SPACE = re.compile(r"[^\S\n]+$", re.MULTILINE)  # what str.rstrip() takes off each line
-
-
 def tidy(text: str) -> str:
     """No trailing spaces, no runs of blank lines outside code fences, one final newline."""
     out: list[str] = []
     fence = ""
-    for line in _TRAILING_SPACE.sub("", text).split("\n"):
-        if line and line[0] not in " >`~":  # most lines: neither blank, nor a fence, nor quoted
-            out.append(line)
-            continue
+    for line in text.split("\n"):
+        line = line.rstrip()
         stripped = line.lstrip(" >")
         if fence and stripped.startswith(fence) and not stripped.strip("`~"):
             fence = ""

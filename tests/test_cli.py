@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -138,3 +139,25 @@ def test_serve_builds_and_serves_the_site_on_loopback() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_serve_gives_the_collector_back_what_a_rebuild_set_aside(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    import tide.site
+
+    frozen: list[int] = []
+
+    def serve_once(rebuild: Any, *args: Any, **kwargs: Any) -> None:
+        found = rebuild(tmp_path / "site")
+        assert not [d for d in found if d.is_error]
+        frozen.append(gc.get_freeze_count())
+
+    monkeypatch.setattr(tide.site, "serve_site", serve_once)
+    monkeypatch.setenv("TIDE_JOBS", "1")
+    try:
+        assert main(["serve"]) == 0
+    finally:
+        gc.unfreeze()
+    assert frozen == [0] and gc.isenabled()

@@ -46,6 +46,8 @@ def _collect(on: bool) -> None:
     if on and not gc.isenabled():
         # Everything made while paused is still in the youngest generation: its first collection
         # would walk all of it (0.2 s at 10,000 vectors). Those objects live on: set them aside.
+        # Reference counting still frees them; a process that lives on should gc.unfreeze() now
+        # and then (`tide serve` does after each rebuild) so that cycles among them go too.
         gc.freeze()
     (gc.enable if on else gc.disable)()
 

@@ -8,6 +8,7 @@ the commands so that `tide --help` stays fast.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -189,12 +190,18 @@ def _serve(args: argparse.Namespace) -> int:
     os.environ.setdefault("TIDE_JOBS", "1")
 
     def rebuild(out: Path) -> list[Diagnostic]:
-        catalogue, found = compile_catalogue(paths, config, args.attack)
-        if catalogue is None:
-            return found
-        pages = render_markdown(catalogue, templates, flavour="mkdocs")
-        return found + build_site(pages, config.root / "site", out, config, catalogue.attack,
-                                  sources=site_sources(catalogue, config))
+        try:
+            catalogue, found = compile_catalogue(paths, config, args.attack)
+            if catalogue is None:
+                return found
+            pages = render_markdown(catalogue, templates, flavour="mkdocs")
+            return found + build_site(pages, config.root / "site", out, config, catalogue.attack,
+                                      sources=site_sources(catalogue, config))
+        finally:
+            # A check sets aside (gc.freeze) what it made; the server lives on, rebuild after
+            # rebuild: give the collector back what it set aside, cycles left behind included.
+            gc.unfreeze()
+            gc.collect()
 
     def report(found: list[Diagnostic]) -> None:
         if found:

@@ -148,21 +148,14 @@ def _check_chunk(files: list[Path], attack_file: Path | None, config: Config, ke
             continue
         key = Cache.entry_key(name, raw) if cache else ""
         entry = cache.get(key) if cache else None
-        if entry is not None and keep and entry[0] is None and not any(d.is_error for d in entry[1]):
-            entry = None  # cached by a run that did not enrich
-        if entry is not None and keep and not packed and entry[0] is not None:
-            try:
-                out.append((unpack(entry[0], attack), entry[1], entry[2]))
-                continue
-            except PackError:
-                entry = None
-        if entry is None:
+        if entry is None or (keep and entry[0] is None and not any(d.is_error for d in entry[1])):
+            # Not cached, or cached by a run that did not enrich: check the file.
             vector, found, link = _check_one(raw, name, attack, keep)
             data = pack(vector, attack) if vector is not None and (cache or packed) else None
             if cache:
                 cache.put(key, (data, found, link))
             out.append((data if packed else vector, found, link))
-        else:
+        else:  # packed: check() unpacks it, or checks the file again if it does not fit this run
             out.append((entry[0] if keep else None, entry[1], entry[2]))
     return out
 

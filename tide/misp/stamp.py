@@ -17,10 +17,11 @@ import copy
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -31,69 +32,56 @@ _LISTS = ("Attribute", "Object", "EventReport")
 Json = dict[str, Any]
 
 
-class _LazyFiles(Mapping[str, bytes]):
-    """The previous events' files by uuid, each read the first time it is asked for. A file whose
-    bytes do not match the manifest's integrity hash is left out, as if missing."""
+V = TypeVar("V")
 
-    def __init__(self, folder: Path, digests: dict[str, str | None]) -> None:
-        self.folder = folder
-        self.digests = digests
-        self._read: dict[str, bytes | None] = {}
 
-    def _load(self, key: str) -> bytes | None:
-        if key not in self._read:
-            try:
-                data: bytes | None = (self.folder / f"{key}.json").read_bytes()
-            except OSError:
-                data = None
-            expected = self.digests[key]
-            if data is not None and expected is not None and hashlib.sha256(data).hexdigest() != expected:
-                data = None
-            self._read[key] = data
-        return self._read[key]
+class _Lazy(Mapping[str, V]):
+    """Values by key, each made by `make(key)` the first time it is asked for; a key whose value
+    cannot be made (None) is left out, as if missing. The previous feed's files and events are
+    read this way: an unchanged vector whose event comes from the build cache never needs its old
+    event read or parsed."""
 
-    def __getitem__(self, key: str) -> bytes:
-        data = self._load(key) if key in self.digests else None
-        if data is None:
+    def __init__(self, keys: Iterable[str], make: Callable[[str], V | None]) -> None:
+        self._keys = keys
+        self._make = make
+        self._made: dict[str, V | None] = {}
+
+    def _get(self, key: str) -> V | None:
+        if key not in self._made:
+            self._made[key] = self._make(key) if key in self._keys else None
+        return self._made[key]
+
+    def __getitem__(self, key: str) -> V:
+        value = self._get(key)
+        if value is None:
             raise KeyError(key)
-        return data
+        return value
 
     def __iter__(self) -> Iterator[str]:
-        return (key for key in sorted(self.digests) if self._load(key) is not None)
+        return (key for key in sorted(self._keys) if self._get(key) is not None)
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
 
-class _LazyEvents(Mapping[str, Json]):
-    """Previous events by uuid, each parsed (and checked) the first time it is asked for: an
-    unchanged vector whose event comes from the build cache never needs its old event parsed."""
+def _event_file(folder: Path, digests: dict[str, str | None], key: str) -> bytes | None:
+    """An event's file, unless it is missing or its bytes do not match the manifest's hash."""
+    try:
+        data = (folder / f"{key}.json").read_bytes()
+    except OSError:
+        return None
+    expected = digests[key]
+    return None if expected is not None and hashlib.sha256(data).hexdigest() != expected else data
 
-    def __init__(self, raw: Mapping[str, bytes]) -> None:
-        self.raw = raw
-        self._parsed: dict[str, Json | None] = {}
 
-    def _parse(self, key: str) -> Json | None:
-        if key not in self._parsed:
-            try:
-                event = json.loads(self.raw[key]).get("Event")
-            except (KeyError, ValueError, AttributeError):
-                event = None
-            ok = _well_formed(event) and event.get("uuid") == key and _int(event.get("timestamp")) is not None
-            self._parsed[key] = event if ok else None
-        return self._parsed[key]
-
-    def __getitem__(self, key: str) -> Json:
-        event = self._parse(key)
-        if event is None:
-            raise KeyError(key)
-        return event
-
-    def __iter__(self) -> Iterator[str]:
-        return (key for key in sorted(self.raw) if self._parse(key) is not None)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
+def _event(raw: Mapping[str, bytes], key: str) -> Json | None:
+    """An event's "Event" object, if it is one with this uuid and a timestamp."""
+    try:
+        event = json.loads(raw[key]).get("Event")
+    except (KeyError, ValueError, AttributeError):
+        return None
+    ok = _well_formed(event) and event.get("uuid") == key and _int(event.get("timestamp")) is not None
+    return event if ok else None
 
 
 @dataclass(frozen=True)
@@ -127,8 +115,9 @@ def read_previous_feed(misp_dir: Path) -> PreviousFeed | None:
         timestamps[key] = stamp
         digest = entry.get("integrity:sha256")
         digests[key] = digest if isinstance(digest, str) and _SHA256.match(digest) else None
-    raw = _LazyFiles(misp_dir, digests)
-    return PreviousFeed(timestamps, _LazyEvents(raw), raw, {k: d for k, d in digests.items() if d is not None})
+    raw = _Lazy(digests, partial(_event_file, misp_dir, digests))
+    return PreviousFeed(timestamps, _Lazy(raw, partial(_event, raw)), raw,
+                        {k: d for k, d in digests.items() if d is not None})
 
 
 def _well_formed(event: Any) -> bool:

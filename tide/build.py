@@ -19,7 +19,7 @@ from tide.enrich import link_vectors, local_vector
 from tide.load import discover, load_bytes, read_source
 from tide.model import AttackInfo, Catalogue, Vector
 from tide.output import Carryover, Staging
-from tide.outputs import jobs, outputs
+from tide.outputs import fork_pool, jobs, outputs
 from tide.pack import PackError, pack, unpack
 from tide.validate import Links, TechniqueLookup, check_across, links_of, validate_document
 from tide.vocabularies import load_vocabularies
@@ -122,12 +122,9 @@ def _check_files(files: list[Path], attack_file: Path | None, config: Config, ke
     if workers < 2 or len(files) < PARALLEL_FROM:
         yield from _check_chunk(files, attack_file, config, keep, cache_key, False)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     size = -(-len(files) // (workers * 4))  # a few chunks per worker evens out slow files
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    with fork_pool(workers) as pool:
         extra = zip(*[(attack_file, config, keep, cache_key, True)] * len(chunks), strict=True)
         for checked in pool.map(_check_chunk, chunks, *extra):
             yield from checked

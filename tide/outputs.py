@@ -146,12 +146,18 @@ class _Job:
 _JOB: list[_Job] = []  # the job forked workers inherit
 
 
-def _worker_pool(workers: int, job: _Job) -> ProcessPoolExecutor:
+def fork_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes forked from this one: they inherit its data (ATT&CK, the catalogue)
+    instead of receiving it pickled."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    _JOB[:] = [job]
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+
+
+def _worker_pool(workers: int, job: _Job) -> ProcessPoolExecutor:
+    _JOB[:] = [job]
+    return fork_pool(workers)
 
 
 def _write_share(i: int, n: int) -> tuple[dict[str, Any], list[EventDone]]:

@@ -188,10 +188,11 @@ def _carry_deleted(event: Json, previous: Json) -> None:
 
 
 def _append_gone(now: list[Json], before: list[Json]) -> None:
-    """Add what `before` had and `now` lacks, as deleted; say so explicitly when one comes back."""
-    deleted = {str(old.get("uuid")) for old in before if old.get("deleted")}
+    """Add what `before` had and `now` lacks, as deleted; say so explicitly when one comes back,
+    and keep saying so: made again against its own output, an event must come out unchanged."""
+    marked = {str(old.get("uuid")) for old in before if "deleted" in old}
     for element in now:
-        if str(element.get("uuid")) in deleted:
+        if str(element.get("uuid")) in marked:
             element.setdefault("deleted", False)
     present = {str(element.get("uuid")) for element in now}
     for old in before:

@@ -12,12 +12,19 @@ import pytest
 from test_build import tree
 from test_cache import project
 
+import tide.incremental
 import tide.outputs
 from tide.build import build
 from tide.config import Config, ConfigError
 from tide.output import OutputError, Staging
 
 TEMPLATES = Path("templates").absolute()
+
+
+@pytest.fixture(autouse=True)
+def _full_builds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about what a full build takes over; test_incremental has the quick builds."""
+    monkeypatch.setattr(tide.incremental, "quick_build", lambda *args: None)
 
 
 def run(config: Config, objects: Path, out: Path, use_cache: bool = True) -> dict[str, str]:
@@ -151,10 +158,10 @@ def test_a_record_with_unusable_event_data_makes_the_events_again(tmp_path: Path
     second = run(config, objects, out)
     entries = [p for p in (tmp_path / ".tide-cache" / "outputs").rglob("*") if p.is_file()]
     assert len(entries) == 1
-    key, record = pickle.loads(entries[0].read_bytes())
+    key, (record, state) = pickle.loads(entries[0].read_bytes())
     damaged = {rel: (*entry[:4], "not a manifest entry") if rel.startswith("misp/") else entry
                for rel, entry in record.items()}
-    entries[0].write_bytes(pickle.dumps((key, damaged)))
+    entries[0].write_bytes(pickle.dumps((key, (damaged, state))))
     shutil.copytree(out, fresh)
     assert run(config, objects, out) == second == run(config, objects, fresh, use_cache=False)
     assert tree(fresh) == second  # nothing was written through a link into the previous output

@@ -6,7 +6,6 @@ Functions here only sequence the stages; each stage lives in its own module.
 from __future__ import annotations
 
 import gc
-import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from tide.enrich import link_vectors, local_vector
 from tide.load import discover, load_bytes, read_source
 from tide.model import AttackInfo, Catalogue, Vector
 from tide.output import Carryover, Staging
-from tide.outputs import fork_pool, jobs, outputs
+from tide.outputs import Seen, fork_pool, jobs, outputs
 from tide.pack import PackError, pack, unpack
 from tide.validate import Links, TechniqueLookup, check_across, links_of, validate_document
 from tide.vocabularies import load_vocabularies
@@ -61,6 +60,10 @@ class Result:
     attack: AttackInfo | None = None
     catalogue: Catalogue | None = None
     cache_key: str | None = None  # fingerprint of tide and the ATT&CK data in use, when caching
+    built: bool = False  # the outputs were written
+    quick: bool = False  # from the last build's record (tide.incremental)
+    # Each source's identity, taken before it was read (for the build record), when asked.
+    sources: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -73,15 +76,22 @@ class Result:
 
 @cycle_collection(False)
 def check(paths: list[Path], config: Config, attack_file: Path | None = None,
-          enrich: bool = False, use_cache: bool = True) -> Result:
+          enrich: bool = False, use_cache: bool = True, identify: bool = False) -> Result:
     """Load and validate `paths` (files or directories); enrich into a catalogue if asked and clean.
-    With `use_cache`, files whose bytes are unchanged since an earlier run are not parsed again."""
+    With `use_cache`, files whose bytes are unchanged since an earlier run are not parsed again.
+    With `identify`, `Result.sources` gets each file's identity before it is read."""
     from tide.attack import load_attack
+    from tide.incremental import source_identity
 
     result = Result()
     files, problems = discover(paths)
     result.diagnostics.extend(problems)
     result.files = len(files)
+    if identify:
+        try:
+            result.sources = {name: source_identity(name) for name in (path.as_posix() for path in files)}
+        except OSError:  # gone already: reading it says so; this build leaves no record
+            result.sources = {}
     attack = load_attack(attack_file, config)  # before any fork: workers inherit it
     result.attack = attack.info
     vectors: list[Vector] = []
@@ -181,24 +191,32 @@ def compile_catalogue(paths: list[Path], config: Config,
 @cycle_collection(False)
 def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
           attack_file: Path | None = None, templates: Path | None = None, use_cache: bool = True) -> Result:
-    """Validate, then write every output into a staging directory swapped in at the end."""
+    """Validate, then write every output into a staging directory swapped in at the end. Without
+    the site, an edit that only a few outputs show makes only those (tide.incremental)."""
+    from tide import incremental
 
-    result = check(paths, config, attack_file, enrich=True, use_cache=use_cache)
+    templates = templates or config.root / "templates"
+    if not site and use_cache:
+        quick = incremental.quick_build(paths, out, config, attack_file, templates)
+        if quick is not None:
+            return quick
+    result = check(paths, config, attack_file, enrich=True, use_cache=use_cache, identify=use_cache)
     if result.catalogue is None:
         return result
     catalogue = result.catalogue
-    templates = templates or config.root / "templates"
     if not (templates / "vector.md.j2").is_file():
         raise ConfigError(f"no page templates in {templates} (vector.md.j2 is missing)")
     memo_key = result.cache_key  # computed once by check(): it hashes tide's code and data
     # What the previous build into `out` wrote from which inputs (see output.Carryover).
-    carried = Cache(config.root / CACHE_DIR, memo_key, kind="outputs") if memo_key else None
-    carried_key = hashlib.sha256(str(out.absolute()).encode("utf-8", "surrogatepass")).hexdigest()
+    carried, carried_key = incremental.record_store(config, memo_key, out) if memo_key else (None, "")
+    seen = Seen()
+    plain: dict[str, incremental.FileIdentity] = {}
     with Staging(out) as stage:
-        carry = Carryover(stage, carried.get(carried_key)) if carried else None
-        for rel, data in outputs(catalogue, config, out, templates, memo_key, carry, stage):
+        carry = Carryover(stage, incremental.split(carried.get(carried_key))[0]) if carried else None
+        for rel, data in outputs(catalogue, config, out, templates, memo_key, carry, stage, seen):
             if data is not None:
                 written = stage.write(rel, data)
+                plain[rel] = incremental.file_identity(written)
                 if carry is not None:
                     carry.wrote(rel, written)
         if site:
@@ -214,9 +232,15 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
             if any(d.is_error for d in problems):
                 return result  # the staging directory is dropped; the previous build stays
         stage.commit()
-    if carried is not None and carry is not None:
+    result.built = True
+    if carried is not None and carry is not None and memo_key is not None and seen.look is not None:
+        files = carry.record()
+        record = incremental.make_record(
+            incremental.setup(memo_key, templates, config), result.sources, catalogue.vectors, seen.listings,
+            result.diagnostics, seen.look.actor_slugs, seen.look.entry_slugs,
+            {rel: identity for rel, identity in plain.items() if rel not in files})
         carried.prune()
-        carried.put(carried_key, carry.record())
+        carried.put(carried_key, (files, record))
     return result
 
 

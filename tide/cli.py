@@ -154,7 +154,7 @@ def _build(args: argparse.Namespace) -> int:
 
     result = build(_paths(args), args.out, _config(), site=not args.no_site, attack_file=args.attack,
                    templates=args.templates, use_cache=not args.no_cache)
-    code = _report(result, args, "built" if result.catalogue and not result.errors else "checked")
+    code = _report(result, args, "built" if result.built else "checked")
     if result.errors:
         print(f"tide: nothing written; {args.out} is unchanged", file=sys.stderr)
     return code

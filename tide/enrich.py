@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tide.load import Document
@@ -40,12 +40,18 @@ def link_vectors(vectors: Iterable[Vector], attack_info: AttackInfo) -> Catalogu
     ordered = sorted(vectors, key=lambda v: (v.name.casefold(), v.uuid))
     slugs = _unique_slugs(ordered)
     names = {v.uuid: (v.name, slug) for v, slug in zip(ordered, slugs, strict=True)}
-    for vector, slug in zip(ordered, slugs, strict=True):
-        object.__setattr__(vector, "slug", slug)
-        for chain in vector.chaining:
-            object.__setattr__(chain, "target_name", names[chain.target_uuid][0])
-            object.__setattr__(chain, "target_slug", names[chain.target_uuid][1])
+    for vector in ordered:
+        link_known(vector, names)
     return Catalogue(vectors=tuple(ordered), vocabularies=load_vocabularies(), attack=attack_info)
+
+
+def link_known(vector: Vector, names: Mapping[str, tuple[str, str]]) -> None:
+    """Fill in a vector's slug and its chain targets' names and slugs from `names` (uuid -> name,
+    slug of every vector of the catalogue), in place. Raises KeyError for a uuid not in `names`."""
+    object.__setattr__(vector, "slug", names[vector.uuid][1])
+    for chain in vector.chaining:
+        object.__setattr__(chain, "target_name", names[chain.target_uuid][0])
+        object.__setattr__(chain, "target_slug", names[chain.target_uuid][1])
 
 
 def _unique_slugs(vectors: list[Vector]) -> list[str]:

@@ -4,13 +4,14 @@ output untouched; no output file can be written outside the staging directory.""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 _SAFE_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+-]*$")
 
@@ -93,13 +94,62 @@ class Staging:
             if old.exists() and not self.out.exists():
                 os.replace(old, self.out)
             raise OutputError(f"cannot replace {self.out}: {exc.strerror or exc}") from exc
-        shutil.rmtree(old, ignore_errors=True)
+        remove_tree(old)
         self._committed = True
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         if not self._committed:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def remove_tree(tree: Path) -> None:
+    """shutil.rmtree(tree), errors ignored; its top-level entries shared with a second process."""
+    try:
+        with os.scandir(tree) as entries:
+            top = sorted(entry.path for entry in entries)
+    except OSError:
+        top = []
+
+    def remove(paths: list[str]) -> bool:
+        for path in paths:
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+        return True
+
+    in_two(remove, top[::2], top[1::2])
+    shutil.rmtree(tree, ignore_errors=True)
+
+
+T = TypeVar("T")
+
+
+def in_two(work: Callable[[list[T]], bool], first: list[T], second: list[T]) -> bool:
+    """`work(first) and work(second)`, the second in a forked process when tide may use two cores.
+    The kernel serialises making and removing files within a folder, not across folders: the
+    files of two folders go twice as fast this way."""
+    from tide.outputs import jobs
+
+    if jobs() < 2 or not first or not second:
+        return work(first) and work(second)
+    try:
+        child = os.fork()
+    except OSError:
+        return work(first) and work(second)
+    if child == 0:  # never return into the caller's code from here
+        code = 1
+        try:
+            code = 0 if work(second) else 1
+        finally:
+            os._exit(code)
+    try:
+        done = work(first)
+    finally:
+        _, status = os.waitpid(child, 0)
+    return done and os.waitstatus_to_exitcode(status) == 0
 
 
 class Carryover:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -38,14 +38,23 @@ def jobs() -> int:
     return int(value) if value.isdigit() and int(value) > 0 else (os.cpu_count() or 1)
 
 
+@dataclass
+class Seen:
+    """What making the outputs worked out that the next quick build needs (tide.incremental)."""
+
+    look: Lookup | None = None
+    listings: dict[str, str] = field(default_factory=dict)  # vector path -> listing digest
+
+
 def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path, memo_key: str | None = None,
-            carry: Carryover | None = None, stage: Staging | None = None) -> Iterator[tuple[str, bytes | None]]:
+            carry: Carryover | None = None, stage: Staging | None = None,
+            seen: Seen | None = None) -> Iterator[tuple[str, bytes | None]]:
     """Every file of the build except the HTML site, by path relative to the output directory,
     one at a time so that each can be written and let go. With a `memo_key`, pages and MISP
     events whose inputs did not change come from the cache; with a `carry` too, pages the
     previous output has from the same inputs are taken over from there and come as None.
     With a `stage` and enough vectors, worker processes make the vector pages and MISP events
-    and write them there themselves: those files do not come at all."""
+    and write them there themselves: those files do not come at all. A `seen` is filled in."""
     from tide.index_json import index_json
     from tide.misp import read_previous_feed
     from tide.misp.feed import misp_index
@@ -53,8 +62,10 @@ def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path, me
     from tide.render import vector_page
     from tide.render.lookup import build_lookup
 
+    seen = seen or Seen()
     job = _Job(catalogue, config, templates, memo_key, carry, stage, read_previous_feed(out / "misp"),
-               build_lookup(catalogue))
+               build_lookup(catalogue), seen.listings)
+    seen.look = job.look
     for memo in job.memo("render"), job.memo("misp"):
         if memo is not None:
             memo.prune()
@@ -100,12 +111,13 @@ class _Job:
     stage: Staging | None
     previous: PreviousFeed | None
     look: Lookup
+    listings: dict[str, str]  # filled by the catalogue pages
 
     def memo(self, kind: str) -> Cache | None:
         return Cache(self.config.root / CACHE_DIR, self.memo_key, kind=kind) if self.memo_key else None
 
     def catalogue_pages(self) -> Iterator[tuple[str, bytes | None]]:
-        yield from self._pages(None, True, self.carry)
+        yield from self._pages(None, True, self.carry, self.listings)
 
     def share(self, i: int, n: int, carry: Carryover | None = None) -> Iterator[
             tuple[str, bytes | None, list[EventDone]]]:
@@ -131,14 +143,14 @@ class _Job:
                                                           events, (i, n)):
             yield f"misp/{name}", data, [(uuid, entry, hashes)]
 
-    def _pages(self, vectors: tuple[int, int] | None, others: bool,
-               carry: Carryover | None) -> Iterator[tuple[str, bytes | None]]:
+    def _pages(self, vectors: tuple[int, int] | None, others: bool, carry: Carryover | None,
+               listings: dict[str, str] | None = None) -> Iterator[tuple[str, bytes | None]]:
         from tide.render import carry_markdown
 
         memo = self.memo("render")
         pages = carry_markdown(self.catalogue, self.templates, "portable", memo,
                                carry.under("markdown") if carry is not None and memo is not None else None,
-                               vectors, others, self.look)
+                               vectors, others, self.look, listings)
         for rel, text in pages:
             yield f"markdown/{rel}", text.encode("utf-8") if text is not None else None
 

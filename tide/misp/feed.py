@@ -62,48 +62,59 @@ def iter_misp(
     yield from misp_index(done)
 
 
-# An event made or taken over: its uuid, manifest entry (as JSON) and hashes.csv lines. The entry
-# travels as JSON, written once: between processes, into the carry-over record and into the
-# manifest, a string costs a fraction of the dict (10,000 entries are 14 MB of JSON).
-EventDone = tuple[str, str, list[str]]
+# An event made or taken over: its uuid, manifest entry (as JSON) and hashes.csv lines (one
+# string). The entry travels as JSON, written once: between processes, into the carry-over record
+# and into the manifest, a string costs a fraction of the dict (10,000 entries are 14 MB of JSON);
+# the lines as one string, a fraction of a list of them (100,000 lines at 10,000 events).
+EventDone = tuple[str, str, str]
 
 
 def misp_events(
     catalogue: Catalogue, config: Config, previous: PreviousFeed | None = None, memo: Memo | None = None,
     carry: FolderCarryover | None = None, share: tuple[int, int] = (0, 1),
-) -> Iterator[tuple[str, str, list[str], str, bytes | None]]:
+) -> Iterator[tuple[str, str, str, str, bytes | None]]:
     """The event files of `iter_misp` (share i of n of them, by event uuid order, so that
     processes can share them out): (uuid, manifest entry as JSON, hashes, file name, data or None)."""
     ordered = sorted(((event_uuid(v.uuid), v) for v in catalogue.vectors), key=lambda pair: pair[0])
     for uuid, vector in ordered[share[0]::share[1]]:
         org = creator(vector, config)
-        key = _memo_key(vector, org, previous, uuid) if memo is not None else ""
+        made_from = _made_from(vector, org) if memo is not None else ""
+        key = _memo_key(made_from, previous, uuid) if memo is not None else ""
         name = f"{uuid}.json"
-        if key and carry is not None and carry.take(name, key, _kept_event):
-            entry, event_hashes = carry.extra(name)
+        if key and carry is not None and carry.take(name, key, kept_event):
+            entry, event_hashes = carry.extra(name)[:2]
             yield uuid, entry, event_hashes, name, None
             continue
         kept = memo.get(key) if memo is not None else None
         if _made_event(kept):
-            data, entry, event_hashes = kept
+            data, entry, event_hashes, stamp = kept
         else:
-            data, entry, event_hashes = done = _event_file(vector, org, previous, uuid)
+            data, entry, event_hashes, stamp = done = _event_file(vector, org, previous, uuid)
             if memo is not None:
                 memo.put(key, done)
         if key and carry is not None:
-            carry.keyed(name, key, (entry, event_hashes))
+            carry.keyed(name, key, (entry, event_hashes, made_from, stamp, hashlib.sha256(data).hexdigest()))
         yield uuid, entry, event_hashes, name, data
 
 
-def _kept_event(kept: Any) -> bool:
-    """What a carried event keeps: its manifest entry (JSON) and its hashes.csv lines."""
-    return (isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[0], str)
-            and isinstance(kept[1], list) and all(isinstance(line, str) for line in kept[1]))
+def kept_event(kept: Any) -> bool:
+    """What is kept with a carried event: its manifest entry (JSON), its hashes.csv lines, the
+    digest of what it was made from (`_made_from`), its timestamp and the SHA-256 of its file."""
+    return (isinstance(kept, tuple) and len(kept) == 5 and isinstance(kept[0], str) and isinstance(kept[1], str)
+            and isinstance(kept[2], str) and isinstance(kept[3], int) and isinstance(kept[4], str))
 
 
-def _made_event(done: Any) -> TypeGuard[tuple[bytes, str, list[str]]]:
-    """What the memo keeps of an event: its file, manifest entry (JSON) and hashes.csv lines."""
-    return isinstance(done, tuple) and len(done) == 3 and isinstance(done[0], bytes) and _kept_event(done[1:])
+def next_key(kept: tuple[str, str, str, int, str]) -> str:
+    """The key the next build gives an event taken over now (its file then being the previous
+    feed's). An event made against itself comes out as it was (stamp.stamp_event), so what the
+    event was made from stays what it is made from."""
+    return _against(kept[2], kept[3], kept[4].encode())
+
+
+def _made_event(done: Any) -> TypeGuard[tuple[bytes, str, str, int]]:
+    """What the memo keeps of an event: its file, manifest entry (JSON), hashes.csv lines, timestamp."""
+    return (isinstance(done, tuple) and len(done) == 4 and isinstance(done[0], bytes) and isinstance(done[1], str)
+            and isinstance(done[2], str) and isinstance(done[3], int))
 
 
 def misp_index(events: Iterable[EventDone]) -> Iterator[tuple[str, bytes]]:
@@ -116,7 +127,7 @@ def misp_index(events: Iterable[EventDone]) -> Iterator[tuple[str, bytes]]:
             raise MispExportError(f"two vectors make the event {uuid}: their uuids are the same")
         last = uuid
         entries.append(f"{_string(uuid)}: {entry}")
-        hashes += event_hashes
+        hashes.append(event_hashes)
     # What json.dumps(manifest, sort_keys=True, ensure_ascii=False) writes, from entries written
     # by it. One line: indenting makes Python's JSON encoder fall back to pure Python, two seconds
     # for a 10,000-event manifest. Events stay indented, for people reading them.
@@ -125,8 +136,8 @@ def misp_index(events: Iterable[EventDone]) -> Iterator[tuple[str, bytes]]:
 
 
 def _event_file(vector: Vector, org: Organisation, previous: PreviousFeed | None,
-                uuid: str) -> tuple[bytes, str, list[str]]:
-    """One event: its file, its manifest entry (JSON) and its hashes.csv lines."""
+                uuid: str) -> tuple[bytes, str, str, int]:
+    """One event: its file, its manifest entry (JSON), its hashes.csv lines and its timestamp."""
     base = base_timestamp(vector)
     event = event_dict(vector, org, base)
     if previous is not None:
@@ -134,23 +145,34 @@ def _event_file(vector: Vector, org: Organisation, previous: PreviousFeed | None
     data = dump({"Event": event})
     entry = {key: event[key] for key in _MANIFEST_FIELDS}
     entry["integrity:sha256"] = hashlib.sha256(data).hexdigest()
-    hashes = [f"{digest},{uuid}\n" for digest in value_hashes(event)]
-    return data, json.dumps(entry, sort_keys=True, ensure_ascii=False), hashes
+    hashes = "".join(f"{digest},{uuid}\n" for digest in value_hashes(event))
+    return data, json.dumps(entry, sort_keys=True, ensure_ascii=False), hashes, int(event["timestamp"])
 
 
-def _memo_key(vector: Vector, org: Organisation, previous: PreviousFeed | None, uuid: str) -> str:
-    """Everything an event is a function of. The cache directory's fingerprint already covers
-    tide's code and data and the ATT&CK release; under it, a vector is its source text and path
-    plus what enrichment took from other vectors (its slug, its chain targets' names and slugs)."""
+def _made_from(vector: Vector, org: Organisation) -> str:
+    """What an event is made from besides the previous feed. The cache directory's fingerprint
+    already covers tide's code and data and the ATT&CK release; under it, a vector is its source
+    text and path plus what enrichment took from other vectors (its slug, its chain targets'
+    names and slugs)."""
     digest = hashlib.sha256()
     for part in (vector.source_text, vector.path, vector.slug, org.uuid, org.name,
                  *(f"{c.target_uuid}|{c.target_name}|{c.target_slug}" for c in vector.chaining)):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
-    if previous is not None:  # the previous event by its manifest hash (its file is read only if needed)
-        digest.update(b"%d\0" % previous.timestamps.get(uuid, -1))
-        known = previous.digests.get(uuid)
-        digest.update(known.encode() if known else b"file\0" + previous.raw.get(uuid, b""))
     return digest.hexdigest()
+
+
+def _memo_key(made_from: str, previous: PreviousFeed | None, uuid: str) -> str:
+    """Everything an event is a function of: what it is made from, and the previous feed's event
+    by its manifest timestamp and hash (its file is read only when there is no hash)."""
+    if previous is None:
+        return made_from
+    known = previous.digests.get(uuid)
+    return _against(made_from, previous.timestamps.get(uuid, -1),
+                    known.encode() if known else b"file\0" + previous.raw.get(uuid, b""))
+
+
+def _against(made_from: str, stamp: int, previous: bytes) -> str:
+    return hashlib.sha256(b"%s\0%d\0%s" % (made_from.encode(), stamp, previous)).hexdigest()
 
 
 def creator(vector: Vector, config: Config) -> Organisation:

@@ -104,8 +104,12 @@ def read_previous_feed(misp_dir: Path) -> PreviousFeed | None:
         manifest = json.loads((misp_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(manifest, dict):
-        return None
+    return previous_feed(misp_dir, manifest) if isinstance(manifest, dict) else None
+
+
+def previous_feed(misp_dir: Path, manifest: Mapping[str, Any]) -> PreviousFeed:
+    """The feed in `misp_dir` as `manifest` (its manifest.json, or the part of it a caller needs)
+    lists it: entries that are not well-formed are left out."""
     timestamps: dict[str, int] = {}
     digests: dict[str, str | None] = {}
     for key, entry in manifest.items():

@@ -189,13 +189,15 @@ def iter_markdown(catalogue: Catalogue, templates: Path, flavour: str = "portabl
 
 def carry_markdown(catalogue: Catalogue, templates: Path, flavour: str, memo: Memo | None,
                    carry: FolderCarryover | None, vectors: tuple[int, int] | None = (0, 1),
-                   others: bool = True, look: Lookup | None = None) -> Iterator[tuple[str, str | None]]:
+                   others: bool = True, look: Lookup | None = None,
+                   listings: dict[str, str] | None = None) -> Iterator[tuple[str, str | None]]:
     """`iter_markdown`, where a page that `carry` took over from the previous output (asked only
     with a memo: pages are known by their memo keys) comes as (path, None).
 
     `vectors` = (i, n) gives share i of n of the vector pages (every n-th from the i-th, so that
     processes can share them out), None none of them; `others` says whether to give the rest.
-    `look` is the catalogue's `build_lookup`, when the caller has it already."""
+    `look` is the catalogue's `build_lookup`, when the caller has it already. With a memo, given
+    `listings` is filled with every vector's listing digest by source path (memo.PageKeys.listing)."""
     if flavour not in FLAVOURS:
         raise ValueError(f"unknown Markdown flavour {flavour!r}; expected one of {', '.join(FLAVOURS)}")
     env = environment(templates)
@@ -253,6 +255,8 @@ def carry_markdown(catalogue: Catalogue, templates: Path, flavour: str, memo: Me
                     run.put(key, text)
                 yield path, text
     if run is not None:
+        if listings is not None:  # computed already for the catalogue pages' keys
+            listings.update((v.path, run.keys.listing(v)) for v in catalogue.vectors)
         run.close()
 
 

@@ -126,6 +126,9 @@ QUICK_EDITS: dict[str, Callable[[Project], None]] = {
     "two chained files": lambda p: [p.edit(name, prepend("description", "Edited.\n\n"))
                                     for name in (HUB, neighbours_of_hub(p)[1])] and None,
     "hostile html in a description": lambda p: p.edit(HUB, prepend("description", "<script>x()</script>\n\n")),
+    "version and modification date": lambda p: p.edit(HUB, bump_version),
+    "author of a vector nothing chains to": lambda p: p.edit(unchained(p).name, lambda d: d["metadata"].update(
+        author="Someone Else")),
     "same bytes written again": lambda p: p.file(HUB).write_bytes(p.file(HUB).read_bytes()),
     "nothing": lambda p: None,
 }
@@ -179,6 +182,7 @@ def drop_chaining(data: dict[str, Any]) -> None:
 
 def bump_version(data: dict[str, Any]) -> None:
     data["metadata"]["version"] = int(data["metadata"]["version"]) + 1
+    data["metadata"]["modified"] = "2026-11-29"
 
 
 def new_file(project: Project) -> None:
@@ -212,7 +216,6 @@ FULL_EDITS: dict[str, Callable[[Project], None]] = {
     "name": lambda p: p.edit(HUB, rename),
     "criticality": lambda p: p.edit(HUB, lambda d: d.update(criticality="Emergency")),
     "chaining": lambda p: p.edit(HUB, drop_chaining),
-    "version": lambda p: p.edit(HUB, bump_version),
     "new file": new_file,
     "removed file": lambda p: unchained(p).unlink(),
     "templates": other_templates,

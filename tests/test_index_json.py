@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from test_misp_vectors import catalogue, rich_vector, seed_vector
 
-from tide.index_json import default_page_path, index_json
+from tide.index_json import default_page_path, index_json, patch_index_json
 
 
 def test_records() -> None:
@@ -58,3 +59,17 @@ def test_one_vector_a_line_and_the_same_keys_as_a_plain_dump() -> None:
     assert [json.loads(line.rstrip(",")) for line in record_lines] == data["vectors"]
     assert list(data) == sorted(data)
     assert json.loads(index_json(catalogue()))["vectors"] == []
+
+
+def test_records_patched_in_place_are_those_made_anew() -> None:
+    seed, rich = seed_vector(), rich_vector()
+    before = index_json(catalogue(rich, seed))
+    edited = [dataclasses.replace(v, version=7, modified="2026-11-29", schema="tvm::2.1") for v in (seed, rich)]
+    for changed in ([edited[0]], [edited[1]], edited):
+        others = [v for v in (seed, rich) if v.uuid not in {c.uuid for c in changed}]
+        assert patch_index_json(before, changed) == index_json(catalogue(*changed, *others))
+    assert patch_index_json(before, []) == before
+    renamed = dataclasses.replace(seed, name="Another name")  # would move: the whole index is made again
+    assert patch_index_json(before, [renamed]) is None
+    stranger = dataclasses.replace(seed, uuid="00000000-0000-4000-8000-000000000000")
+    assert patch_index_json(before, [stranger]) is None

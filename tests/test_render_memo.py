@@ -16,7 +16,7 @@ import pytest
 from test_render_corpus import CORPUS, compile_paths, need
 
 from tide.cache import Cache
-from tide.model import Actor, Catalogue, Vector
+from tide.model import Actor, Catalogue, Organisation, Vector
 from tide.render import render_markdown, vector_page
 from tide.render.lookup import build_lookup
 from tide.render.memo import UNLISTED_FIELDS, UNREAD_FIELDS, PageKeys, digest, setup_digest
@@ -274,7 +274,11 @@ def test_catalogue_pages_never_print_the_fields_left_out_of_listings(sample: Cat
     # Catalogue pages are keyed by the listing digests of the vectors they list: changing every
     # field those leave out, in every vector, must leave every catalogue page as it was.
     assert {f.name for f in dataclasses.fields(Vector)} >= UNLISTED_FIELDS
-    changed = {"description": "Changed.\n", "terrain": "Changed terrain.", "references": ()}
+    changed = {"description": "Changed.\n", "terrain": "Changed terrain.", "references": (), "version": 99,
+               "created": "2001-01-01", "modified": "2001-01-02", "author": "Someone Else", "contributors": ("X Y",),
+               "organisation": Organisation("11111111-1111-4111-8111-111111111111", "Another organisation"),
+               "schema": "tvm::2.0", "cves": ("CVE-2001-0001",),
+               "misp_events": ("11111111-1111-4111-8111-111111111112",)}
     assert set(changed) == UNLISTED_FIELDS
     other = dataclasses.replace(sample, vectors=tuple(dataclasses.replace(v, **changed) for v in sample.vectors))
     for flavour in ("portable", "mkdocs"):

@@ -9,14 +9,15 @@ identity of the output files made without a key (index.json, the layers, the fee
 
 `quick_build` serves the next `build --no-site` into the same directory when tide's code, the
 ATT&CK data, the templates, the settings and the set of source files are the same, and every
-source that changed checks without errors and keeps its uuid and listing digest. Then only its
-description, terrain or references changed (or nothing did): of all outputs, only its own page,
-the pages of the vectors chained with it (their graph and chaining table print it) and its MISP
-event show those, and the feed's manifest and hashes.csv list every event. Those are made again,
-the pages from the vectors within two chaining hops (a neighbour's page shows the neighbour's own
-neighbours); every other file is hard-linked from the previous output after the checks a full
-build makes before taking a file over. Anything else gives None, and the caller makes the full
-build. Tests compare each kind of edit with a full build, byte for byte.
+source that changed checks without errors and keeps its uuid and listing digest. Then only
+fields that no catalogue page prints changed (its texts, references or metadata), or nothing
+did: of all outputs, only its own page, the pages of the vectors chained with it (their graph
+and chaining table print it), its MISP event and its record in index.json show those, and the
+feed's manifest and hashes.csv list every event. Those are made again, the pages from the
+vectors within two chaining hops (a neighbour's page shows the neighbour's own neighbours);
+every other file is hard-linked from the previous output after the checks a full build makes
+before taking a file over. Anything else gives None, and the caller makes the full build.
+Tests compare each kind of edit with a full build, byte for byte.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from tide.cache import CACHE_DIR, Cache, fingerprint
 from tide.config import Config
 from tide.diagnostics import Diagnostic
 from tide.enrich import link_known
+from tide.index_json import patch_index_json
 from tide.load import discover
 from tide.model import Catalogue, Vector
 from tide.output import Carryover, Staging, in_two
@@ -234,11 +236,14 @@ def _write(out: Path, config: Config, templates: Path, memo_key: str, attack: An
     if any(keys.listing(v) != record.sources[v.path][2] for v in changed):
         return None  # a field catalogue pages print changed: they must be made again
     events = {f"misp/{event_uuid(v.uuid)}.json" for v in changed}
-    index = {"misp/manifest.json", "misp/hashes.csv"}
+    index = {"misp/manifest.json", "misp/hashes.csv", "index.json"}
     made = {f"markdown/{vector_page(v)}" for v in look.catalogue.vectors} | events | index
-    manifest = out / "misp" / "manifest.json"
-    if _identity(manifest) != record.plain.get("misp/manifest.json"):
-        return None  # the previous feed is read from its manifest: it must be the one recorded
+    # Both are read: they must be the files recorded (the previous feed is read from its manifest).
+    if any(_identity(out / rel) != record.plain.get(rel) for rel in ("misp/manifest.json", "index.json")):
+        return None
+    listing = patch_index_json((out / "index.json").read_bytes(), changed, vector_page, config.root.absolute())
+    if listing is None:
+        return None
     with Staging(out) as stage:
         carry = Carryover(stage, before)
         taken = [(rel, (inode, size, mtime)) for rel, (_, inode, size, mtime, _) in before.items() if rel not in made]
@@ -266,8 +271,8 @@ def _write(out: Path, config: Config, templates: Path, memo_key: str, attack: An
             done.append((uuid, listed, hashes))
             if data is not None:
                 carry.wrote(f"misp/{name}", stage.write(f"misp/{name}", data))
-        for rel, data in misp_index(done):
-            plain[f"misp/{rel}"] = file_identity(stage.write(f"misp/{rel}", data))
+        for rel, data in [*((f"misp/{rel}", data) for rel, data in misp_index(done)), ("index.json", listing)]:
+            plain[rel] = file_identity(stage.write(rel, data))
         stage.commit()
     files = {**before, **carry.record()}
     for rel, (_, inode, size, mtime, kept_with) in files.items():

@@ -60,3 +60,29 @@ def index_json(catalogue: Catalogue, page_path: Callable[[Vector], str] = defaul
     opening = json.dumps(head, sort_keys=True, ensure_ascii=False)[:-1]
     vectors = "[\n" + ",\n".join(lines) + "\n]" if lines else "[]"
     return f'{opening}, "vectors": {vectors}}}\n'.encode()
+
+
+def patch_index_json(data: bytes, vectors: list[Vector], page_path: Callable[[Vector], str] = default_page_path,
+                     root: PurePath | None = None) -> bytes | None:
+    """`data`, an index.json that `index_json` made, with the records of `vectors` made again in
+    place; None when a vector's record is not found once, or names another vector. Each vector
+    must keep its name and uuid (the order of the records)."""
+    text = data.decode("utf-8")
+    for vector in vectors:
+        # One record a line; this marker cannot occur inside a JSON string, and uuids are unique.
+        marker = f'"uuid": {json.dumps(vector.uuid)}'
+        at = text.find(marker)
+        if at < 0 or text.find(marker, at + 1) >= 0:
+            return None
+        start, end = text.rfind("\n", 0, at) + 1, text.find("\n", at)
+        line = text[start:end]
+        comma = "," if line.endswith(",") else ""
+        try:
+            old = json.loads(line.removesuffix(","))
+        except ValueError:
+            return None
+        if not isinstance(old, dict) or old.get("uuid") != vector.uuid or old.get("name") != vector.name:
+            return None
+        record = json.dumps(vector_record(vector, page_path, root), sort_keys=True, ensure_ascii=False)
+        text = f"{text[:start]}{record}{comma}{text[end:]}"
+    return text.encode()

@@ -9,8 +9,8 @@ otherwise stable between builds and processes:
   (this package, `tide.model`, `tide.slug`).
 - Catalogue pages (indexes, techniques, actors, vocabulary values, vocabularies) are keyed by
   their inputs: the item the page is about, the vectors it lists (each by its listing digest:
-  every field but the description, terrain and references, which these pages never print; a test
-  holds them to that), the vocabularies, the ATT&CK release and every page slug of the catalogue.
+  every field but the long texts and the metadata, which these pages never print; a test holds
+  them to that), the vocabularies, the ATT&CK release and every page slug of the catalogue.
   Index pages list every vector. On a miss the view is computed and a second key, of the view
   itself, finds a page that came out the same from different inputs.
 - Vector pages, nearly all of the pages, are keyed by their inputs, so that an unchanged page costs
@@ -47,8 +47,10 @@ from tide.render.lookup import Lookup, actor_key, vector_entries
 # Vector fields no page prints: the parsed YAML and its text (everything shown is in other fields).
 UNREAD_FIELDS = frozenset({"data", "source_text", "source_digest"})
 _READ_FIELDS = tuple(f.name for f in dataclasses.fields(Vector) if f.name not in UNREAD_FIELDS)
-# Vector fields catalogue pages never print: the long texts, only shown on the vector's own page.
-UNLISTED_FIELDS = frozenset({"description", "terrain", "references"})
+# Vector fields catalogue pages never print, only the vector's own page: the long texts and the
+# metadata (a test holds catalogue pages to that). Editing them leaves every catalogue page as it is.
+UNLISTED_FIELDS = frozenset({"description", "terrain", "references", "version", "created", "modified", "author",
+                             "contributors", "organisation", "schema", "cves", "misp_events"})
 LISTED_FIELDS = tuple(name for name in _READ_FIELDS if name not in UNLISTED_FIELDS)
 _CODE = [*sorted(Path(__file__).parent.glob("*.py")),
          *(Path(__file__).parents[1] / name for name in ("model.py", "slug.py"))]

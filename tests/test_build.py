@@ -159,3 +159,33 @@ def test_the_site_stage_runs_with_the_cycle_collector_on(tmp_path: Path, monkeyp
     monkeypatch.setattr(tide.site, "build_site", site)
     tide.build.build([Path("objects")], tmp_path / "out", load_config(Path.cwd()), site=True)
     assert seen == [True] and gc.isenabled()
+
+
+def dying(*args: object) -> object:
+    """A worker's task that kills its process, as the kernel's out-of-memory killer would."""
+    import os
+
+    os._exit(9)
+
+
+@pytest.mark.parametrize("stage", ["check", "outputs"])
+def test_a_worker_process_that_dies_is_one_line_and_keeps_the_previous_build(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], stage: str) -> None:
+    import tide.outputs
+
+    out = tmp_path / "build"
+    assert main(["build", "--no-site", "--out", str(out)]) == 0
+    before = tree(out)
+    monkeypatch.setenv("TIDE_JOBS", "2")
+    if stage == "check":
+        monkeypatch.setattr(tide.build, "PARALLEL_FROM", 2)
+        monkeypatch.setattr(tide.build, "_check_chunk", dying)
+    else:
+        monkeypatch.setattr(tide.outputs, "RENDER_PARALLEL_FROM", 2)
+        monkeypatch.setattr(tide.outputs, "_write_share", dying)
+    capsys.readouterr()
+    assert main(["build", "--no-site", "--no-cache", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "worker process stopped unexpectedly" in err and "Traceback" not in err
+    assert tree(out) == before
+    assert not list(tmp_path.glob(".*staging*"))

@@ -18,7 +18,7 @@ from tide.enrich import link_vectors, local_vector
 from tide.load import discover, load_bytes, read_source
 from tide.model import AttackInfo, Catalogue, Vector
 from tide.output import Carryover, Staging
-from tide.outputs import Seen, fork_pool, jobs, outputs
+from tide.outputs import Seen, fork_pool, jobs, outputs, worker_errors
 from tide.pack import PackError, pack, unpack
 from tide.validate import Links, TechniqueLookup, check_across, links_of, validate_document
 from tide.vocabularies import load_vocabularies
@@ -134,7 +134,7 @@ def _check_files(files: list[Path], attack_file: Path | None, config: Config, ke
         return
     size = -(-len(files) // (workers * 4))  # a few chunks per worker evens out slow files
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
-    with fork_pool(workers) as pool:
+    with fork_pool(workers) as pool, worker_errors():
         extra = zip(*[(attack_file, config, keep, cache_key, True)] * len(chunks), strict=True)
         for checked in pool.map(_check_chunk, chunks, *extra):
             yield from checked

@@ -127,16 +127,18 @@ def _report(result: Result, args: argparse.Namespace, action: str) -> int:
 
 
 def _setup_errors_are_usage(func: Command) -> Command:
-    """Unreadable ATT&CK data or an unwritable output is a set-up error (exit 2), not content."""
+    """Unreadable ATT&CK data, an unwritable output or a lost worker process is a set-up error
+    (exit 2), not content."""
     def run(args: argparse.Namespace) -> int:
         from tide.attack import AttackDataError
         from tide.config import ConfigError
         from tide.output import OutputError
+        from tide.outputs import WorkerError
 
         try:
             code: int = func(args)
             return code
-        except (AttackDataError, ConfigError, OutputError) as exc:
+        except (AttackDataError, ConfigError, OutputError, WorkerError) as exc:
             raise _UsageError(str(exc)) from exc
     return run
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from tide.cache import CACHE_DIR, Cache
 from tide.config import Config
 from tide.model import Catalogue
-from tide.output import Carryover, OutputError, Staging
+from tide.output import Carryover, Staging
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -185,11 +186,22 @@ def _write_share(i: int, n: int) -> tuple[dict[str, Any], list[EventDone]]:
     return carry.record(), events
 
 
+class WorkerError(Exception):
+    """A worker process stopped before its work was done (killed, out of memory)."""
+
+
 def _result(future: Future[T]) -> T:
+    with worker_errors():
+        return future.result()
+
+
+@contextmanager
+def worker_errors() -> Iterator[None]:
+    """Say that a worker process stopped, in one line, instead of the pool's traceback."""
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        return future.result()
+        yield
     except BrokenProcessPool as exc:
-        raise OutputError("a worker process stopped unexpectedly (out of memory?); "
-                          "TIDE_JOBS=1 builds in one process") from exc
+        raise WorkerError("a worker process stopped unexpectedly (out of memory?); "
+                          "TIDE_JOBS=1 runs in one process") from exc

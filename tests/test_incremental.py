@@ -129,6 +129,8 @@ QUICK_EDITS: dict[str, Callable[[Project], None]] = {
     "version and modification date": lambda p: p.edit(HUB, bump_version),
     "author of a vector nothing chains to": lambda p: p.edit(unchained(p).name, lambda d: d["metadata"].update(
         author="Someone Else")),
+    "a modification date before the creation date (a warning)": lambda p: p.edit(
+        neighbours_of_hub(p)[0], lambda d: d["metadata"].update(modified="2000-01-01")),
     "same bytes written again": lambda p: p.file(HUB).write_bytes(p.file(HUB).read_bytes()),
     "nothing": lambda p: None,
 }
@@ -137,11 +139,15 @@ QUICK_EDITS: dict[str, Callable[[Project], None]] = {
 def test_an_edit_only_a_few_outputs_show_is_built_quickly_and_exactly(project: Project, tmp_path: Path) -> None:
     # One edit after the other, as in a working session: each quick build starts from the record
     # the previous quick build left.
+    seen: list[str] = []
     for kind, edit in QUICK_EDITS.items():
         before = tree(project.out)
         edit(project)
-        same_as_full(project, tmp_path, quick=True, kind=kind)
+        done = same_as_full(project, tmp_path, quick=True, kind=kind)
         assert (tree(project.out) == before) is (kind in ("nothing", "same bytes written again")), kind
+        warned = "a modification date before the creation date (a warning)" in list(QUICK_EDITS)[:len(seen) + 1]
+        assert any(d.code == "date-order" for d in done.diagnostics) is warned, kind  # and kept after
+        seen.append(kind)
 
 
 def test_a_quick_build_remakes_only_the_pages_that_show_the_edit(project: Project) -> None:

@@ -152,18 +152,7 @@ def quick_build(paths: list[Path], out: Path, config: Config, attack_file: Path 
     fresh = _vectors(changed, attack, attack_file, config, memo_key, record)
     if fresh is None:
         return None
-    # The pages to make: the changed vectors' and their neighbours' (chaining, both ways). Their
-    # views read the neighbours of those too.
-    inbound: dict[str, list[str]] = defaultdict(list)
-    for source, targets in record.chains.items():
-        for target in targets:
-            inbound[target].append(source)
-
-    def near(uuids: Iterable[str]) -> set[str]:
-        return {n for u in uuids for n in (u, *record.chains.get(u, ()), *inbound.get(u, ()))}
-
-    remake = near(v.uuid for v, _ in fresh.values())
-    needed = near(remake)
+    remake, needed = _around(record, [v.uuid for v, _ in fresh.values()])
     if len(needed) > MAX_VECTORS:
         return None
     path_of = {uuid: path for path, (_, uuid, _) in record.sources.items()}
@@ -178,17 +167,31 @@ def quick_build(paths: list[Path], out: Path, config: Config, attack_file: Path 
         return None
     files_after, plain = built
     diagnostics = [d for path, found in record.diagnostics.items() if path not in fresh for d in found]
-    sources = dict(record.sources)
-    for path, (vector, found) in fresh.items():
-        diagnostics += found
-        sources[path] = identities[path], vector.uuid, record.sources[path][2]
-    new = Record(record.setup, sources, {d.path: [] for d in diagnostics}, record.names, record.chains,
-                 record.actor_slugs, record.entry_slugs, plain)
+    diagnostics += [d for _, found in fresh.values() for d in found]
+    sources = {**record.sources, **{path: (identities[path], vector.uuid, record.sources[path][2])
+                                    for path, (vector, _) in fresh.items()}}
+    by_path: dict[str, list[Diagnostic]] = defaultdict(list)
     for diagnostic in diagnostics:
-        new.diagnostics[diagnostic.path].append(diagnostic)
-    store.put(key, (files_after, new))
+        by_path[diagnostic.path].append(diagnostic)
+    store.put(key, (files_after, Record(record.setup, sources, dict(by_path), record.names, record.chains,
+                                        record.actor_slugs, record.entry_slugs, plain)))
     return Result(diagnostics=sorted(diagnostics), files=len(names), attack=attack.info, cache_key=memo_key,
                   built=True, quick=True)
+
+
+def _around(record: Record, changed: list[str]) -> tuple[set[str], set[str]]:
+    """The vectors whose pages show the `changed` ones (themselves and their neighbours along the
+    chaining, both ways), and the vectors those pages read (the neighbours of those)."""
+    inbound: dict[str, list[str]] = defaultdict(list)
+    for source, targets in record.chains.items():
+        for target in targets:
+            inbound[target].append(source)
+
+    def near(uuids: Iterable[str]) -> set[str]:
+        return {n for u in uuids for n in (u, *record.chains.get(u, ()), *inbound.get(u, ()))}
+
+    remake = near(changed)
+    return remake, near(remake)
 
 
 def _vectors(paths: list[str], attack: TechniqueLookup, attack_file: Path | None, config: Config, memo_key: str,

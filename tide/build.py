@@ -81,13 +81,14 @@ def check(paths: list[Path], config: Config, attack_file: Path | None = None,
     With `use_cache`, files whose bytes are unchanged since an earlier run are not parsed again.
     With `identify`, `Result.sources` gets each file's identity before it is read."""
     from tide.attack import load_attack
-    from tide.incremental import source_identity
 
     result = Result()
     files, problems = discover(paths)
     result.diagnostics.extend(problems)
     result.files = len(files)
     if identify:
+        from tide.incremental import source_identity
+
         try:
             result.sources = {name: source_identity(name) for name in (path.as_posix() for path in files)}
         except OSError:  # gone already: reading it says so; this build leaves no record

@@ -140,6 +140,7 @@ def test_an_edit_only_a_few_outputs_show_is_built_quickly_and_exactly(project: P
     # One edit after the other, as in a working session: each quick build starts from the record
     # the previous quick build left.
     seen: list[str] = []
+    original = project.file(HUB).read_bytes()
     for kind, edit in QUICK_EDITS.items():
         before = tree(project.out)
         edit(project)
@@ -148,6 +149,8 @@ def test_an_edit_only_a_few_outputs_show_is_built_quickly_and_exactly(project: P
         warned = "a modification date before the creation date (a warning)" in list(QUICK_EDITS)[:len(seen) + 1]
         assert any(d.code == "date-order" for d in done.diagnostics) is warned, kind  # and kept after
         seen.append(kind)
+    project.file(HUB).write_bytes(original)  # every edit of the hub undone: its old pages come back
+    same_as_full(project, tmp_path, quick=True, kind="undone")
 
 
 def test_a_quick_build_remakes_only_the_pages_that_show_the_edit(project: Project) -> None:

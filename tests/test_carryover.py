@@ -3,6 +3,7 @@ trusted blindly: the output is always byte for byte what a build without any cac
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import shutil
@@ -173,3 +174,21 @@ def test_a_file_is_never_written_twice(tmp_path: Path) -> None:
         with pytest.raises(OutputError, match="twice"):
             stage.write("a/b.md", b"second")
         assert (stage.dir / "a" / "b.md").read_bytes() == b"first"
+
+
+def test_an_event_edited_by_hand_is_made_as_without_the_cache(tmp_path: Path) -> None:
+    # Its file no longer matches the manifest: without the cache it cannot be read as the previous
+    # event, so it is sent again with a newer timestamp; the cache must not restore the old one.
+    config, objects = project(tmp_path)
+    out, fresh = tmp_path / "build", tmp_path / "fresh"
+    run(config, objects, out)
+    run(config, objects, out)  # every event now in the memo, made against a previous feed
+    event = sorted((out / "misp").glob("*-*.json"))[0]
+    before = event.read_text("utf-8")
+    event.write_text(before.replace('"info": "', '"info": "Edited: ', 1), "utf-8")
+    shutil.copytree(out, fresh)
+    remade = run(config, objects, out)
+    assert remade == run(config, objects, fresh, use_cache=False)
+    again = json.loads(event.read_text("utf-8"))["Event"]
+    assert "Edited" not in again["info"]
+    assert int(again["timestamp"]) > int(json.loads(before)["Event"]["timestamp"])  # sent again

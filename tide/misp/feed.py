@@ -85,6 +85,10 @@ def misp_events(
             entry, event_hashes = carry.extra(name)[:2]
             yield uuid, entry, event_hashes, name, None
             continue
+        if key and previous is not None and uuid in previous.digests and uuid not in previous.raw:
+            # Its previous file is not the one the manifest lists (edited by hand, or gone): the
+            # event is made as if it could not be read, and must not come from the memo as if it was.
+            key = _against(made_from, previous.timestamps.get(uuid, -1), b"unreadable\0")
         kept = memo.get(key) if memo is not None else None
         if _made_event(kept):
             data, entry, event_hashes, stamp = kept

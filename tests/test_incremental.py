@@ -305,3 +305,29 @@ def test_the_record_is_kept_per_output_directory(project: Project, tmp_path: Pat
     assert project.build(other).quick is False
     assert project.build(other).quick
     assert tree(other) == tree(project.out)
+
+
+def test_a_source_changed_in_the_same_clock_tick_is_never_trusted(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # File times tick coarsely: a file written just before its identity is taken could be written
+    # again, at the same size, with the same times. It is recorded as unknown, checked next time.
+    path = tmp_path / "vector.yaml"
+    path.write_text("name: x\n", "utf-8")
+    assert tide.incremental.source_identities([str(path)]) == {str(path): tide.incremental.UNKNOWN}
+    later = tide.incremental.time.time_ns() + 10**9
+    monkeypatch.setattr(tide.incremental.time, "time_ns", lambda: later)
+    (identity,) = tide.incremental.source_identities([str(path)]).values()
+    assert identity != tide.incremental.UNKNOWN and identity[1] == path.stat().st_size
+
+
+def test_an_unknown_identity_is_checked_again(project: Project, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two builds in one clock tick: what the first recorded as unknown, the second checks.
+    real = tide.incremental.source_identities
+    monkeypatch.setattr(tide.incremental, "source_identities",
+                        lambda paths: dict.fromkeys(paths, tide.incremental.UNKNOWN))
+    assert project.build().quick
+    project.edit(HUB, prepend("description", "Within the tick.\n\n"))
+    same_as_full(project, tmp_path, quick=True)
+    monkeypatch.setattr(tide.incremental, "source_identities", real)
+    same_as_full(project, tmp_path, quick=True)

@@ -87,10 +87,10 @@ def check(paths: list[Path], config: Config, attack_file: Path | None = None,
     result.diagnostics.extend(problems)
     result.files = len(files)
     if identify:
-        from tide.incremental import source_identity
+        from tide.incremental import source_identities
 
         try:
-            result.sources = {name: source_identity(name) for name in (path.as_posix() for path in files)}
+            result.sources = source_identities(path.as_posix() for path in files)
         except OSError:  # gone already: reading it says so; this build leaves no record
             result.sources = {}
     attack = load_attack(attack_file, config)  # before any fork: workers inherit it

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -95,11 +96,23 @@ def split(stored: Any) -> tuple[CarryRecord | None, Record | None]:
     return None, None
 
 
-def source_identity(path: str) -> SourceIdentity:
-    """Taken before a source is read: a change after it then shows at the next build. The change
-    time moves with any write and cannot be set back, unlike the modification time."""
-    found = os.stat(path)
-    return found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
+RACY_NS = 100_000_000  # a source changed this recently when its identity is taken: see below
+UNKNOWN: SourceIdentity = (0, 0, 0, 0)  # matches no file: the source is checked again next time
+
+
+def source_identities(paths: Iterable[str]) -> dict[str, SourceIdentity]:
+    """Taken before the sources are read: a change after it then shows at the next build. The
+    change time moves with any write and cannot be set back, unlike the modification time. File
+    times tick coarsely, though: a source changed just before (in the same tick) could change
+    again, at the same size, without its times moving. Such a source is recorded as UNKNOWN.
+    Raises OSError."""
+    now = time.time_ns()
+    found = {}
+    for path in paths:
+        status = os.stat(path)
+        racy = status.st_ctime_ns >= now - RACY_NS or status.st_mtime_ns >= now - RACY_NS
+        found[path] = UNKNOWN if racy else (status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+    return found
 
 
 def file_identity(found: os.stat_result) -> FileIdentity:
@@ -143,10 +156,11 @@ def quick_build(paths: list[Path], out: Path, config: Config, attack_file: Path 
     if problems or names != list(record.sources):
         return None
     try:
-        identities = {name: source_identity(name) for name in names}
+        identities = source_identities(names)
     except OSError:
         return None
-    changed = [name for name in names if identities[name] != record.sources[name][0]]
+    changed = [name for name in names
+               if identities[name] == UNKNOWN or identities[name] != record.sources[name][0]]
     if len(changed) > MAX_CHANGED:
         return None
     fresh = _vectors(changed, attack, attack_file, config, memo_key, record)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import pickle
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -330,4 +331,18 @@ def test_an_unknown_identity_is_checked_again(project: Project, tmp_path: Path,
     project.edit(HUB, prepend("description", "Within the tick.\n\n"))
     same_as_full(project, tmp_path, quick=True)
     monkeypatch.setattr(tide.incremental, "source_identities", real)
+    same_as_full(project, tmp_path, quick=True)
+
+
+def test_a_damaged_record_makes_the_full_build(project: Project, tmp_path: Path) -> None:
+    stored = [p for p in (project.config.root / ".tide-cache" / "outputs").rglob("*") if p.is_file()]
+    assert len(stored) == 1
+    key, (files, record) = pickle.loads(stored[0].read_bytes())
+    damaged = {rel: (*entry[:4], "not what a build keeps") if rel.startswith("misp/") else entry
+               for rel, entry in files.items()}
+    stored[0].write_bytes(pickle.dumps((key, (damaged, record))))
+    project.edit(HUB, prepend("description", "An edit.\n\n"))
+    same_as_full(project, tmp_path, quick=False)
+    stored[0].write_bytes(b"not a pickle")
+    same_as_full(project, tmp_path, quick=False)
     same_as_full(project, tmp_path, quick=True)

@@ -252,14 +252,20 @@ def _write(out: Path, config: Config, templates: Path, memo_key: str, attack: An
     keys = PageKeys(look, setup_digest(templates, "portable"))
     if any(keys.listing(v) != record.sources[v.path][2] for v in changed):
         return None  # a field catalogue pages print changed: they must be made again
-    events = {f"misp/{event_uuid(v.uuid)}.json" for v in changed}
+    changed_events = [event_uuid(v.uuid) for v in changed]
+    events = {f"misp/{uuid}.json" for uuid in changed_events}
     index = {"misp/manifest.json", "misp/hashes.csv", "index.json"}
     made = {f"markdown/{vector_page(v)}" for v in look.catalogue.vectors} | events | index
     # Both are read: they must be the files recorded (the previous feed is read from its manifest).
     if any(_identity(out / rel) != record.plain.get(rel) for rel in ("misp/manifest.json", "index.json")):
         return None
     listing = patch_index_json((out / "index.json").read_bytes(), changed, vector_page, config.root.absolute())
-    if listing is None:
+    feed = {rel[5:-5]: kept for rel, (*_, kept) in before.items() if rel.startswith("misp/")}
+    if listing is None or not all(kept_event(kept) for kept in feed.values()):
+        return None  # not the files or the record a build of this code made
+    try:  # the previous feed as far as the changed events need it: their manifest entries
+        previous = previous_feed(out / "misp", {uuid: json.loads(feed[uuid][0]) for uuid in changed_events})
+    except (KeyError, ValueError):
         return None
     with Staging(out) as stage:
         carry = Carryover(stage, before)
@@ -275,12 +281,8 @@ def _write(out: Path, config: Config, templates: Path, memo_key: str, attack: An
                                         pages, (0, 1), False, look):
             if text is not None:
                 carry.wrote(f"markdown/{rel}", stage.write(f"markdown/{rel}", text.encode("utf-8")))
-        kept = [(rel[5:-5], before[rel][4]) for rel in before if rel.startswith("misp/") and rel not in events]
-        if not all(kept_event(entry) for _, entry in kept):
-            return None  # the record is not one this code wrote
-        done: list[EventDone] = [(uuid, entry[0], entry[1]) for uuid, entry in kept]
-        entries = {rel[5:-5]: json.loads(before[rel][4][0]) for rel in events if rel in before}
-        previous = previous_feed(out / "misp", entries)
+        done: list[EventDone] = [(uuid, kept[0], kept[1]) for uuid, kept in feed.items()
+                                 if f"misp/{uuid}.json" not in events]
         ordered_changed = Catalogue(tuple(sorted(changed, key=lambda v: (v.name.casefold(), v.uuid))),
                                     vocabularies, attack.info)
         for uuid, listed, hashes, name, data in misp_events(ordered_changed, config, previous,

@@ -114,6 +114,11 @@ def prepend(field: str, text: str) -> Callable[[dict[str, Any]], None]:
     return change
 
 
+def edit_all(project: Project, names: list[str], change: Callable[[dict[str, Any]], None]) -> None:
+    for name in names:
+        project.edit(name, change)
+
+
 def add_reference(data: dict[str, Any]) -> None:
     public = data.setdefault("references", {}).setdefault("public", {}) or {}
     public[max((int(k) for k in public), default=0) + 1] = "https://example.org/new-reference"
@@ -124,8 +129,7 @@ QUICK_EDITS: dict[str, Callable[[Project], None]] = {
     "description of the hub": lambda p: p.edit(HUB, prepend("description", "An edit.\n\n")),
     "terrain of a neighbour": lambda p: p.edit(neighbours_of_hub(p)[0], prepend("terrain", "Also this.\n")),
     "references": lambda p: p.edit(HUB, add_reference),
-    "two chained files": lambda p: [p.edit(name, prepend("description", "Edited.\n\n"))
-                                    for name in (HUB, neighbours_of_hub(p)[1])] and None,
+    "two chained files": lambda p: edit_all(p, [HUB, neighbours_of_hub(p)[1]], prepend("description", "Edited.\n\n")),
     "hostile html in a description": lambda p: p.edit(HUB, prepend("description", "<script>x()</script>\n\n")),
     "version and modification date": lambda p: p.edit(HUB, bump_version),
     "author of a vector nothing chains to": lambda p: p.edit(unchained(p).name, lambda d: d["metadata"].update(

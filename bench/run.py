@@ -9,7 +9,9 @@ next to the floor: a fresh Python process that merely YAML-loads the same files 
   validate      tide validate --no-cache
   build         tide build --no-site --no-cache into an empty directory (a cold, full build)
   rebuild       tide build --no-site again, nothing changed (cache and previous output warm)
-  incremental   tide build --no-site after one file changed (its description)
+  incremental   tide build --no-site after one file changed (its description): a quick build
+  listed edit   the same after one file's criticality changed, which catalogue pages show: a full
+                build with the cache and the previous output
   peak memory   of the cold build, children included
   write floor   a fresh process creating the cold build's files (same paths, same bytes) in an
                 empty directory, timed from its first file to its last: what writing the output
@@ -109,6 +111,13 @@ def touch_description(path: Path, n: int) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
 
 
+def touch_criticality(path: Path, _n: int) -> None:
+    """Change one file's criticality, which the catalogue pages listing it print."""
+    data = yaml.safe_load(path.read_text("utf-8"))
+    data["criticality"] = "Medium" if data["criticality"] == "High" else "High"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
+
+
 def bench(size: int, work: Path, rounds: int) -> None:
     src = corpus(size, work)
     files = sorted(src.rglob("*.yaml"))
@@ -132,6 +141,8 @@ def bench(size: int, work: Path, rounds: int) -> None:
     edits = iter(range(1, 1000))
     incremental = timed(build_cmd, prepare=lambda: touch_description(files[len(files) // 2], next(edits)),
                         rounds=rounds)
+    listed = timed(build_cmd, prepare=lambda: touch_criticality(files[len(files) // 3], next(edits)),
+                   rounds=rounds)
 
     def row(label: str, seconds: float, note: str = "") -> None:
         print(f"  {label:<12} {seconds * 1000:9.0f} ms  {seconds / floor:6.2f}x floor{note}")
@@ -141,6 +152,7 @@ def bench(size: int, work: Path, rounds: int) -> None:
     row("build", build)
     row("rebuild", rebuild)
     row("incremental", incremental, f"   {incremental / build * 100:5.1f}% of the cold build")
+    row("listed edit", listed, f"   {listed / build * 100:5.1f}% of the cold build")
     print(f"  {'peak memory':<12} {memory:9.0f} MB  (cold build)")
     row("write floor", writing, f"   creating the cold build's {written} files, nothing else")
 

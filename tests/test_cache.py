@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import pickle
+import re
 import shutil
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 
 import tide
 from tide.build import check
-from tide.cache import CACHE_DIR
+from tide.cache import CACHE_DIR, Cache
 from tide.config import Config, load_config
 from tide.diagnostics import error
 
@@ -125,3 +127,39 @@ def test_bytecode_beside_the_package_data_does_not_change_the_fingerprint() -> N
         assert fingerprint("x") == before
     finally:
         probe.unlink()
+
+
+def test_the_cache_keeps_the_entries_used_most_recently(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from tide.cache import FRESH_SECONDS
+
+    cache = Cache(tmp_path, "fingerprint")
+    keys = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(10)]
+    for i, key in enumerate(keys):
+        cache.put(key, i)
+    old = time.time() - 2 * FRESH_SECONDS
+    for key in keys[:5]:
+        os.utime(cache.dir / key[:2] / key, (old, old))
+    assert cache.get(keys[0]) == 0  # read: marked as used again
+    cache.trim(6)
+    assert [cache.get(key) for key in keys] == [0, None, None, None, None, 5, 6, 7, 8, 9]
+    cache.trim(6)  # nothing more to drop
+    assert sum(cache.get(key) is not None for key in keys) == 6
+
+
+def test_a_build_trims_what_old_versions_of_files_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tide.build
+    from tide.build import build
+
+    config, objects = project(tmp_path)
+    monkeypatch.setattr(tide.build, "entries_to_keep", lambda sources: sources + 2)
+    out = tmp_path / "build"
+    seed = objects / "threat-vectors" / "aws-stop-logging-cloudtrail.yaml"
+    for criticality in ("High", "Low", "Medium", "High", "Low"):  # each a full build
+        seed.write_text(re.sub(r"(?m)^criticality: .*$", f"criticality: {criticality}", seed.read_text()))
+        assert build([objects], out, config, site=False, templates=Path("templates").absolute()).built
+        for kind in ("check", "misp"):
+            assert len([p for p in (tmp_path / CACHE_DIR / kind).rglob("*") if p.is_file()]) <= 4 + 2, kind
+    assert codes(config, objects) == codes(config, objects, use_cache=False)

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tide.cache import CACHE_DIR, Cache, fingerprint
+from tide.cache import CACHE_DIR, Cache, entries_to_keep, fingerprint
 from tide.config import Config, ConfigError
 from tide.diagnostics import Diagnostic
 from tide.enrich import link_vectors, local_vector
@@ -242,6 +242,8 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
             {rel: identity for rel, identity in plain.items() if rel not in files})
         carried.prune()
         carried.put(carried_key, (files, record))
+        for kind in ("check", "render", "misp"):
+            Cache(config.root / CACHE_DIR, memo_key, kind=kind).trim(entries_to_keep(result.files))
     return result
 
 

@@ -10,18 +10,26 @@ missing, truncated or foreign entry is a miss. Checks across files are never cac
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import tide
 
 CACHE_DIR = ".tide-cache"
+FRESH_SECONDS = 86_400  # an entry read this long after it was written or last marked is marked again
+
+
+def entries_to_keep(sources: int) -> int:
+    """How many entries of each kind a project of `sources` files keeps: a few versions of each."""
+    return 4 * sources + 2_000
 _CODE = ("load.py", "validate.py", "vocabularies.py", "enrich.py", "model.py", "cache.py",
          "misp/event.py", "misp/feed.py", "misp/mapping.py", "misp/stamp.py")
 _DATA = ("schemas", "data/vocabularies")
@@ -60,6 +68,8 @@ class Cache:
         try:  # string paths: pathlib's joins cost more than reading a small entry
             with open(os.path.join(self._dir, key[:2], key), "rb") as handle:
                 value = pickle.load(handle)
+                if os.fstat(handle.fileno()).st_mtime < time.time() - FRESH_SECONDS:
+                    os.utime(handle.fileno())  # in use: `trim` keeps the entries used most recently
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError,
                 TypeError, ValueError):
             self.misses += 1
@@ -81,6 +91,27 @@ class Cache:
             os.replace(tmp, os.path.join(folder, key))
         except OSError:
             return
+
+    def trim(self, keep: int) -> None:
+        """Keep the `keep` entries used most recently (to within FRESH_SECONDS), drop the rest:
+        every version of every file leaves entries, which the same fingerprint never drops."""
+        paths: list[str] = []
+        try:
+            with os.scandir(self._dir) as folders:
+                for folder in folders:
+                    with os.scandir(folder.path) as files:
+                        paths += [entry.path for entry in files]
+        except OSError:
+            return
+        if len(paths) <= keep:  # the usual case: no entry's time is even read
+            return
+        used = []
+        for path in paths:
+            with contextlib.suppress(OSError):
+                used.append((os.stat(path).st_mtime, path))
+        for _, path in sorted(used)[:len(used) - keep]:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
     def prune(self) -> None:
         """Drop the entries of other fingerprints: they can never be read again."""

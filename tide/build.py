@@ -213,7 +213,7 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
     seen = Seen()
     plain: dict[str, incremental.FileIdentity] = {}
     with Staging(out) as stage:
-        carry = Carryover(stage, incremental.split(carried.get(carried_key))[0]) if carried else None
+        carry = Carryover(stage, incremental.stored(carried, carried_key)[0]) if carried else None
         for rel, data in outputs(catalogue, config, out, templates, memo_key, carry, stage, seen):
             if data is not None:
                 written = stage.write(rel, data)
@@ -242,6 +242,7 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
             {rel: identity for rel, identity in plain.items() if rel not in files})
         carried.prune()
         carried.put(carried_key, (files, record))
+        incremental.forget()
         for kind in ("check", "render", "misp"):
             Cache(config.root / CACHE_DIR, memo_key, kind=kind).trim(entries_to_keep(result.files))
     return result

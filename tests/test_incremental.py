@@ -350,3 +350,19 @@ def test_a_damaged_record_makes_the_full_build(project: Project, tmp_path: Path)
     stored[0].write_bytes(b"not a pickle")
     same_as_full(project, tmp_path, quick=False)
     same_as_full(project, tmp_path, quick=True)
+
+
+def test_after_a_build_with_the_site_a_quick_build_writes_what_a_full_one_does(tmp_path: Path) -> None:
+    from test_cache import project as small_project
+
+    config, objects = small_project(tmp_path)
+    shutil.copytree("site", tmp_path / "site")  # the MkDocs project
+    made = Project(config, objects, tmp_path / "build")
+    with_site = build([objects], made.out, config, site=True, templates=TEMPLATES)
+    assert with_site.built, [d.text() for d in with_site.diagnostics]
+    assert (made.out / "site" / "index.html").is_file()
+    seed = objects / "threat-vectors" / "aws-stop-logging-cloudtrail.yaml"
+    seed.write_text(seed.read_text("utf-8").replace("  description: |\n", "  description: |\n    An edit.\n\n", 1),
+                    "utf-8")
+    done = same_as_full(made, tmp_path, quick=True)  # the site is gone, as from any --no-site build
+    assert not (made.out / "site").exists() and done.warnings == with_site.warnings

@@ -205,6 +205,7 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
     if result.catalogue is None:
         return result
     catalogue = result.catalogue
+    checked = list(result.diagnostics)  # the record's: a quick build makes no site to report on
     if not (templates / "vector.md.j2").is_file():
         raise ConfigError(f"no page templates in {templates} (vector.md.j2 is missing)")
     memo_key = result.cache_key  # computed once by check(): it hashes tide's code and data
@@ -238,7 +239,7 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
         files = carry.record()
         record = incremental.make_record(
             incremental.setup(memo_key, templates, config), result.sources, catalogue.vectors, seen.listings,
-            result.diagnostics, seen.look.actor_slugs, seen.look.entry_slugs,
+            checked, seen.look.actor_slugs, seen.look.entry_slugs,
             {rel: identity for rel, identity in plain.items() if rel not in files})
         carried.prune()
         carried.put(carried_key, (files, record))

@@ -318,9 +318,10 @@ def test_a_source_changed_in_the_same_clock_tick_is_never_trusted(tmp_path: Path
     # again, at the same size, with the same times. It is recorded as unknown, checked next time.
     path = tmp_path / "vector.yaml"
     path.write_text("name: x\n", "utf-8")
+    changed = path.stat().st_ctime_ns
+    monkeypatch.setattr(tide.incremental.time, "time_ns", lambda: changed + 10**6)  # a millisecond on
     assert tide.incremental.source_identities([str(path)]) == {str(path): tide.incremental.UNKNOWN}
-    later = tide.incremental.time.time_ns() + 10**9
-    monkeypatch.setattr(tide.incremental.time, "time_ns", lambda: later)
+    monkeypatch.setattr(tide.incremental.time, "time_ns", lambda: changed + 10**9)  # a second on
     (identity,) = tide.incremental.source_identities([str(path)]).values()
     assert identity != tide.incremental.UNKNOWN and identity[1] == path.stat().st_size
 

@@ -17,7 +17,7 @@ from tide.diagnostics import Diagnostic
 from tide.enrich import link_vectors, local_vector
 from tide.load import discover, load_bytes, read_source
 from tide.model import AttackInfo, Catalogue, Vector
-from tide.output import Carryover, Staging
+from tide.output import Carryover, FileIdentity, Staging, file_identity
 from tide.outputs import Seen, fork_pool, jobs, outputs, worker_errors
 from tide.pack import PackError, pack, unpack
 from tide.validate import Links, TechniqueLookup, check_across, links_of, validate_document
@@ -212,13 +212,13 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
     # What the previous build into `out` wrote from which inputs (see output.Carryover).
     carried, carried_key = incremental.record_store(config, memo_key, out) if memo_key else (None, "")
     seen = Seen()
-    plain: dict[str, incremental.FileIdentity] = {}
+    plain: dict[str, FileIdentity] = {}
     with Staging(out) as stage:
         carry = Carryover(stage, incremental.stored(carried, carried_key)[0]) if carried else None
         for rel, data in outputs(catalogue, config, out, templates, memo_key, carry, stage, seen):
             if data is not None:
                 written = stage.write(rel, data)
-                plain[rel] = incremental.file_identity(written)
+                plain[rel] = file_identity(written)
                 if carry is not None:
                     carry.wrote(rel, written)
         if site:

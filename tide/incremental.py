@@ -42,7 +42,7 @@ from tide.enrich import link_known
 from tide.index_json import patch_index_json
 from tide.load import discover
 from tide.model import Catalogue, Vector
-from tide.output import Carryover, Staging, in_two
+from tide.output import Carryover, FileIdentity, Staging, file_identity, in_two
 from tide.pack import PackError, unpack
 from tide.validate import TechniqueLookup
 
@@ -53,7 +53,6 @@ MAX_CHANGED = 100
 MAX_VECTORS = 2_000  # more vectors to read around the changed ones than this: the full build
 
 SourceIdentity = tuple[int, int, int, int]  # inode, size, modification and change times (ns)
-FileIdentity = tuple[int, int, int]  # inode, size, modification time (ns), as output.Carryover keeps
 CarryRecord = dict[str, tuple[str, int, int, int, Any]]  # output.Carryover.record()
 
 
@@ -137,10 +136,6 @@ def source_identities(paths: Iterable[str]) -> dict[str, SourceIdentity]:
     return found
 
 
-def file_identity(found: os.stat_result) -> FileIdentity:
-    return found.st_ino, found.st_size, found.st_mtime_ns
-
-
 def make_record(setup_key: tuple[Any, ...], sources: Mapping[str, SourceIdentity], vectors: Iterable[Vector],
                 listings: Mapping[str, str], diagnostics: Iterable[Diagnostic],
                 actor_slugs: dict[tuple[str, str], str], entry_slugs: dict[tuple[str, str], str],
@@ -149,13 +144,10 @@ def make_record(setup_key: tuple[Any, ...], sources: Mapping[str, SourceIdentity
     by_path = {v.path: v for v in vectors}
     if not all(path in by_path and path in listings for path in sources):
         return None
-    found: dict[str, list[Diagnostic]] = defaultdict(list)
-    for diagnostic in diagnostics:
-        found[diagnostic.path].append(diagnostic)
     return Record(
         setup=setup_key,
         sources={path: (identity, by_path[path].uuid, listings[path]) for path, identity in sources.items()},
-        diagnostics=dict(found),
+        diagnostics=_by_path(diagnostics),
         names={v.uuid: (v.name, v.slug) for v in by_path.values()},
         chains={v.uuid: tuple(c.target_uuid for c in v.chaining) for v in by_path.values() if v.chaining},
         actor_slugs=actor_slugs, entry_slugs=entry_slugs, plain=plain)
@@ -206,14 +198,18 @@ def quick_build(paths: list[Path], out: Path, config: Config, attack_file: Path 
     diagnostics += [d for _, found in fresh.values() for d in found]
     sources = {**record.sources, **{path: (identities[path], vector.uuid, record.sources[path][2])
                                     for path, (vector, _) in fresh.items()}}
-    by_path: dict[str, list[Diagnostic]] = defaultdict(list)
-    for diagnostic in diagnostics:
-        by_path[diagnostic.path].append(diagnostic)
-    store.put(key, (files_after, Record(record.setup, sources, dict(by_path), record.names, record.chains,
+    store.put(key, (files_after, Record(record.setup, sources, _by_path(diagnostics), record.names, record.chains,
                                         record.actor_slugs, record.entry_slugs, plain)))
     forget()
     return Result(diagnostics=sorted(diagnostics), files=len(names), attack=attack.info, cache_key=memo_key,
                   built=True, quick=True)
+
+
+def _by_path(diagnostics: Iterable[Diagnostic]) -> dict[str, list[Diagnostic]]:
+    found: dict[str, list[Diagnostic]] = defaultdict(list)
+    for diagnostic in diagnostics:
+        found[diagnostic.path].append(diagnostic)
+    return dict(found)
 
 
 def _around(record: Record, changed: list[str]) -> tuple[set[str], set[str]]:
@@ -335,15 +331,5 @@ def _identity(path: Path) -> FileIdentity | None:
 
 
 def _take(stage: Staging, files: list[tuple[str, FileIdentity]]) -> bool:
-    """Link files of the previous output, each if it is still the one the record says was
-    written (as output.Carryover.take checks); False at the first that is not."""
-    out = str(stage.out)
-    try:
-        for rel, identity in files:
-            source = os.path.join(out, rel)
-            if file_identity(os.stat(source)) != identity:
-                return False
-            stage.link(rel, source)
-    except OSError:
-        return False
-    return True
+    """Take files of the previous output over; False at the first that is not as recorded."""
+    return all(stage.take_over(rel, identity) for rel, identity in files)

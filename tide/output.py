@@ -14,6 +14,11 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 _SAFE_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+-]*$")
+FileIdentity = tuple[int, int, int]  # inode, size, modification time (ns): a file as it was written
+
+
+def file_identity(found: os.stat_result) -> FileIdentity:
+    return found.st_ino, found.st_size, found.st_mtime_ns
 
 
 class OutputError(Exception):
@@ -37,6 +42,7 @@ class Staging:
         self._committed = False
         self._dirs: set[str] = set()  # folders made so far: one mkdir per folder, not per file
         self._root = str(self.dir)
+        self._out = str(self.out)
 
     def __enter__(self) -> Staging:
         if self.out.exists() and not self.out.is_dir():
@@ -65,9 +71,17 @@ class Staging:
             handle.flush()
             return os.fstat(handle.fileno())
 
-    def link(self, rel: str, source: str) -> None:
-        """Hard-link `source`, a file of the previous output, at `rel`. Raises OSError."""
-        os.link(source, self._target(rel))
+    def take_over(self, rel: str, identity: FileIdentity) -> bool:
+        """Hard-link `rel` of the previous output into the staging directory, if it is still the
+        file with `identity` (a file edited by hand since is made again)."""
+        source = os.path.join(self._out, rel)
+        try:
+            if file_identity(os.stat(source)) != identity:
+                return False
+            os.link(source, self._target(rel))
+        except OSError:
+            return False
+        return True
 
     def _target(self, rel: str) -> str:
         folder, _, name = rel.rpartition("/")
@@ -178,13 +192,7 @@ class Carryover:
             return False
         if usable is not None and not usable(entry[4]):
             return False
-        source = os.path.join(self.stage.out, rel)
-        try:
-            found = os.stat(source)
-            if (found.st_ino, found.st_size, found.st_mtime_ns) != entry[1:4]:
-                raise OSError("changed since the previous build")
-            self.stage.link(rel, source)
-        except OSError:
+        if not self.stage.take_over(rel, entry[1:4]):
             return False
         self._record[rel] = entry
         return True
@@ -204,7 +212,7 @@ class Carryover:
     def wrote(self, rel: str, written: os.stat_result) -> None:
         keyed = self._keys.pop(rel, None)
         if keyed is not None:
-            self._record[rel] = (keyed[0], written.st_ino, written.st_size, written.st_mtime_ns, keyed[1])
+            self._record[rel] = (keyed[0], *file_identity(written), keyed[1])
 
     def adopt(self, record: dict[str, tuple[str, int, int, int, Any]]) -> None:
         """Add what another process wrote or took over into the same staging directory."""

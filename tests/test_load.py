@@ -129,3 +129,32 @@ def test_discovery_finds_yaml_files_in_folders_in_path_order(tmp_path) -> None: 
     assert files == sorted(tmp_path / rel for rel in ["b.yaml", "a-c.yml", "a/b.yaml", "a/z/y.yaml", "link.yaml",
                                                       "real/r.yaml"])
     assert files.index(tmp_path / "a" / "z" / "y.yaml") < files.index(tmp_path / "a-c.yml")  # by parts
+
+
+def test_tags_are_resolved_as_the_safe_loader_resolves_them(corpus) -> None:  # type: ignore[no-untyped-def]
+    """tide's quicker tag resolution against PyYAML's own, on every scalar YAML 1.1 treats
+    specially and on every node of the ShareTide corpus."""
+    import yaml
+
+    from tide.load import _BaseLoader, _Loader
+
+    def tags(text: str, loader: type) -> list[str]:
+        return [e.tag for e in _walk(yaml.compose(text, Loader=loader))]
+
+    specials = ["", "~", "null", "Null", "NULL", "true", "yes", "No", "on", "OFF", "y", "0", "-1", "+1",
+                "0x1f", "0o17", "0b101", "017", "1_000", "190:20:30", "1.5", "-1.5e3", ".inf", "-.Inf", ".NaN",
+                "2024-01-01", "2024-1-1 10:00:00", "2024-01-01T10:00:00Z", "<<", "=", "x", "a: b",
+                "'1'", '"true"', "!!str 1", "! 1", "|\n  1\n", ">\n  yes\n"]
+    for special in specials:
+        text = f"- {special}\n" if "\n" not in special else f"- {special}"
+        assert tags(text, _Loader) == tags(text, _BaseLoader), special
+    for path in sorted(corpus.glob("*.yaml")):
+        text = path.read_text("utf-8")
+        assert tags(text, _Loader) == tags(text, _BaseLoader), path.name
+
+
+def _walk(node):  # type: ignore[no-untyped-def]
+    yield node
+    if isinstance(node.value, list):
+        for item in node.value:
+            yield from (x for part in (item if isinstance(item, tuple) else (item,)) for x in _walk(part))

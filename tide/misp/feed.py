@@ -222,6 +222,9 @@ def dump(data: Any) -> bytes:
     return "".join(out).encode("utf-8")
 
 
+_CONSTANTS = {None: "null", True: "true", False: "false"}
+
+
 def _indented(value: Any, newline: str, put: Callable[[str], None]) -> None:
     kind = type(value)
     if kind is str:
@@ -248,7 +251,11 @@ def _indented(value: Any, newline: str, put: Callable[[str], None]) -> None:
             _indented(item, inner, put)
             separator = "," + inner
         put(newline + "]")
-    elif value is None or kind is bool or kind is int or kind is float:
+    elif kind is bool or value is None:
+        put(_CONSTANTS[value])
+    elif kind is int:
+        put(int.__repr__(value))  # what json.dumps writes, without its call per value
+    elif kind is float:
         put(json.dumps(value))
     else:
         raise TypeError(f"{kind.__name__} is not JSON")

@@ -10,7 +10,6 @@ resolves; one that does not is an error, which the cache treats as a miss.
 
 from __future__ import annotations
 
-import copyreg
 import io
 import pickle
 from typing import Any
@@ -61,22 +60,27 @@ def _cited_actor(base: Actor, sighting: str, references: tuple[str, ...]) -> Act
     return actor
 
 
+def _shared_object(key: Any) -> Any:
+    """What a reference written by `_Pickler` stands for, in this process's data."""
+    return _last[0].objects[key]
+
+
 class _Pickler(pickle.Pickler):
     def __init__(self, buffer: io.BytesIO, shared: _Shared) -> None:
         super().__init__(buffer, protocol=pickle.HIGHEST_PROTOCOL)
         self.shared = shared
-        # An actor as a vector cites it is the shared actor plus the vector's own sighting.
-        self.dispatch_table = copyreg.dispatch_table.copy()
-        self.dispatch_table[Actor] = self._reduce_actor
 
-    def persistent_id(self, obj: Any) -> Any:
-        return self.shared.references.get(id(obj))
-
-    def _reduce_actor(self, actor: Actor) -> Any:
-        base = self.shared.objects.get(("a", f"{actor.stage}::{actor.id}"))
-        if base is not None and _cited_actor(base, actor.sighting, actor.references) == actor:
-            return _cited_actor, (base, actor.sighting, actor.references)
-        return actor.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+    def reducer_override(self, obj: Any) -> Any:
+        # Only objects of tide's own types come here; strings, numbers and containers are
+        # written at C speed (a persistent_id would be a Python call for each of them).
+        key = self.shared.references.get(id(obj))
+        if key is not None:
+            return _shared_object, (key,)
+        if type(obj) is Actor:  # as a vector cites it: the shared actor plus its own sighting
+            base = self.shared.objects.get(("a", f"{obj.stage}::{obj.id}"))
+            if base is not None and _cited_actor(base, obj.sighting, obj.references) == obj:
+                return _cited_actor, (base, obj.sighting, obj.references)
+        return NotImplemented
 
 
 def pack(vector: Vector, attack: TechniqueLookup) -> bytes:
@@ -87,10 +91,9 @@ def pack(vector: Vector, attack: TechniqueLookup) -> bytes:
 
 def unpack(data: bytes, attack: TechniqueLookup) -> Vector:
     """The vector `pack` wrote. Raises PackError if the bytes are not one, or do not resolve."""
-    unpickler = pickle.Unpickler(io.BytesIO(data))
-    unpickler.persistent_load = _shared(attack).objects.__getitem__  # type: ignore[method-assign]
+    _shared(attack)  # the table `_shared_object` resolves references in
     try:
-        vector = unpickler.load()
+        vector = pickle.loads(data)
     except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, KeyError,
             TypeError, ValueError) as exc:
         raise PackError(str(exc) or type(exc).__name__) from exc

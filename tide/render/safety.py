@@ -115,6 +115,7 @@ def safe_url(url: str) -> str | None:
     return url
 
 
+@lru_cache(maxsize=4096)  # a technique's summary is the title of its link on every page citing it
 def link_title(text: str, limit: int = 200) -> str:
     """Hover text for a link title: one line, cut at a word with an ellipsis. Python-Markdown ends a
     link at an unbalanced ')' or at a quote followed by ')', title or not: ASCII quotes become
@@ -129,16 +130,18 @@ def _balanced(text: str) -> str:
     """Drop every parenthesis that has no partner."""
     unmatched: set[int] = set()
     opened: list[int] = []
-    for i, char in enumerate(text):
-        if char == "(":
-            opened.append(i)
-        elif char == ")":
-            if opened:
-                opened.pop()
-            else:
-                unmatched.add(i)
+    for match in _PARENTHESIS.finditer(text):  # hover texts are long, their parentheses few
+        if match.group() == "(":
+            opened.append(match.start())
+        elif opened:
+            opened.pop()
+        else:
+            unmatched.add(match.start())
     unmatched.update(opened)
     return "".join(c for i, c in enumerate(text) if i not in unmatched) if unmatched else text
+
+
+_PARENTHESIS = re.compile(r"[()]")
 
 
 # -- block level -------------------------------------------------------------------------------
@@ -250,7 +253,7 @@ def _text_block(block: list[str], shift: int) -> list[str]:
         if heading:
             level = min(6, len(heading.group("hashes")) + shift)
             line = f"{heading.group('indent')}{'#' * level}{heading.group('rest')}"
-        else:
+        elif "#" in line:
             line = _HASH_WORD.sub(r"\1\\\2", line)
         lines.append(line)
     return _inline("\n".join(lines)).split("\n")
@@ -260,6 +263,7 @@ def _text_block(block: list[str], shift: int) -> list[str]:
 
 _DELIMITER_ROW = re.compile(r"^ {0,3}\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$", re.M)
 _CELL = re.compile(r"\\.|\|")
+_INLINE_SPECIAL = re.compile(r"[<&{\]`\\]")  # what code spans and _inert_text look for
 
 
 def _inline(text: str) -> str:
@@ -268,7 +272,9 @@ def _inline(text: str) -> str:
     Code spans are taken within one run of paragraph lines (one cell in a table) only, and every
     backtick outside them is escaped: renderers then agree on what is code, whatever block
     structure they see."""
-    if not (_DELIMITER_ROW.search(text) and "|" in text):
+    if not _INLINE_SPECIAL.search(text):
+        return text  # nothing below changes a text without these: most paragraphs
+    if not ("|" in text and _DELIMITER_ROW.search(text)):  # the pipe first: a search tries every line
         return "\n".join(_inline_segment("\n".join(run)) for run in _paragraph_runs(text.split("\n")))
     lines = []
     for line in text.split("\n"):
@@ -418,11 +424,23 @@ def md_code(text: str, table: bool = False) -> str:
     return code.replace("|", "\\|") if table else code
 
 
+_FENCED_BLOCK = re.compile(r"^[ \t]*(`{3,}|~{3,}).*?(^[ \t]*\1[ \t]*$|\Z)", re.M | re.S)
+_LINK_SYNTAX = re.compile(r"(?:!\[|\[)([^\]]*)\]\([^)]*\)")
+# A block marker at the start of a line, written after the newline: `^` in multiline mode is
+# tried at every character of the text.
+_LINE_MARKER = re.compile(r"\n[ \t]*(?:#{1,6}|>|[-+*]|\d{1,9}[.)])[ \t]+")
+_TAG = re.compile(r"<[^>\n]*>")
+
+
 @lru_cache(maxsize=65536)
 def plain_text(markdown: str) -> str:
-    """The readable words of a Markdown text, on one line: for hover texts and summaries."""
-    text = re.sub(r"^[ \t]*(`{3,}|~{3,}).*?(^[ \t]*\1[ \t]*$|\Z)", " ", markdown, flags=re.M | re.S)
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"^[ \t]*(?:#{1,6}|>|[-+*]|\d{1,9}[.)])[ \t]+", "", text, flags=re.M)
-    text = re.sub(r"[*_`]+|<[^>\n]*>", "", text)
+    """The readable words of a Markdown text, on one line: for hover texts and summaries.
+    Every vector link's hover text is one: each step skips the text it cannot change, in C."""
+    text = _FENCED_BLOCK.sub(" ", markdown) if "```" in markdown or "~~~" in markdown else markdown
+    text = _LINK_SYNTAX.sub(r"\1", text) if "](" in text else text
+    text = _LINE_MARKER.sub("\n", "\n" + text)[1:]  # a first line is a line too
+    # Emphasis marks go, then tags: the same as removing both in one left-to-right pass, since
+    # where a tag starts and ends does not depend on * _ and `.
+    text = text.replace("*", "").replace("_", "").replace("`", "")
+    text = _TAG.sub("", text) if "<" in text else text
     return " ".join(text.split())

@@ -3,8 +3,10 @@
     python bench/generate.py N OUT_DIR [--source DIR]
 
 Copy k of every source vector gets a new uuid (uuid5 of the original and k), a new name and
-file name, and its chaining rewritten to copy k of the same targets, so the corpus validates
-and chains like the real one. The same N gives byte-identical files.
+file name, a description and terrain that open with a sentence of their own, and its chaining
+rewritten to copy k of the same targets, so the corpus validates and chains like the real one
+and no two vectors share a text (as in a real catalogue: a shared text would be rendered once
+and served from tide's caches). The same N gives byte-identical files.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 DEFAULT_SOURCE = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "sharetide" / "tvm"
 _NAMESPACE = uuid.UUID("6f1c1a52-5d2e-4f7e-9d55-0c7c3b1e2a90")
+_BLOCK = re.compile(r"^(  (?:description|terrain): [|>][-+]?[ \t]*\n)([ \t]+)(?=\S)", re.M)
 _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\b")
 
 
@@ -58,6 +61,10 @@ def generate(n: int, out: Path, source: Path = DEFAULT_SOURCE) -> list[Path]:
             text = _UUID.sub(renumber, text)
             text = re.sub(r"^name:\s*(.*)$", lambda m, k=k: f"name: {m.group(1).strip()} ({k})", text, count=1,
                           flags=re.M)
+            # Text of its own, as in a real catalogue: a copy's description and terrain open with
+            # their own sentence, so that no stage can reuse the work of another copy.
+            text = _BLOCK.sub(lambda m, k=k: f"{m.group(1)}{m.group(2)}Variant {k} of this threat vector.\n"
+                                             f"\n{m.group(2)}", text)
         name = re.search(r"^name:\s*(.*)$", text, re.M).group(1)  # type: ignore[union-attr]
         path = out / f"{name}.yaml"
         path.write_text(text, "utf-8")

@@ -97,10 +97,9 @@ def corpus(size: int, work: Path) -> Path:
         if not target.exists():
             shutil.copytree(CORPUS, target)  # a copy: the incremental step edits a file
         return target
-    target = work / f"corpus-{size}"
-    if not target.exists():
-        subprocess.run([sys.executable, str(HERE / "generate.py"), str(size), str(target)], check=True,
-                       capture_output=True)
+    target = work / f"corpus-{size}"  # made afresh: a corpus left by an older generator would mislead
+    subprocess.run([sys.executable, str(HERE / "generate.py"), str(size), str(target)], check=True,
+                   capture_output=True)
     return target
 
 

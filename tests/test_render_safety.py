@@ -12,7 +12,16 @@ import yaml
 
 from tide.render.links import check_path, relative
 from tide.render.mermaid import label
-from tide.render.safety import inline_markdown, link_title, md_code, md_text, plain_text, safe_url, sanitize_markdown
+from tide.render.safety import (
+    hover_text,
+    inline_markdown,
+    link_title,
+    md_code,
+    md_text,
+    plain_text,
+    safe_url,
+    sanitize_markdown,
+)
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "sharetide" / "tvm"
 
@@ -206,6 +215,20 @@ def test_link_title_is_a_clean_summary() -> None:
     assert len(title) <= 100 and title.endswith("…") and '"' not in title and "  " not in title
     assert title[:-1].strip() == title[:-1] and not title[:-1].endswith(",")
     assert link_title("Short, kept: as is.") == "Short, kept: as is."
+
+
+def test_hover_text_is_the_title_of_the_whole_text() -> None:
+    """hover_text reads a prefix when it can; its title is the whole text's, even when a fence or
+    a link opened in the first lines would run past the prefix."""
+    words = "word " * 200
+    for text in (words, f"{words}\n{words}", f"# Heading\n{words}\n\n{words}",
+                 f"```\n{words}\n{words}\n```\nafter the fence",  # a fence covers the prefix
+                 f"[a link whose text\n{words}\n{words}](https://x) rest",  # a link spans it
+                 f"Start ~~~\n{words}\n~~~\nend", "short text", ""):
+        for limit in (150, 20):
+            assert hover_text(text, limit) == link_title(plain_text(text), limit), text[:40]
+    for name, text in corpus_texts():
+        assert hover_text(text) == link_title(plain_text(text), 150), name
 
 
 def test_plain_text() -> None:

@@ -126,6 +126,21 @@ def link_title(text: str, limit: int = 200) -> str:
     return _balanced(flat)
 
 
+def hover_text(markdown: str, limit: int = 150) -> str:
+    """`link_title(plain_text(markdown), limit)`, from as little of the text as that needs.
+    A prefix that ends at a line break and opens neither a fence nor a link (the only
+    constructs plain_text reads across lines) gives the first words of the whole text; once
+    they are longer than the limit, the rest cannot change the title."""
+    cut = markdown.find("\n", 4 * limit)
+    if cut != -1:
+        head = markdown[:cut]
+        if "```" not in head and "~~~" not in head and "[" not in head:
+            words = plain_text(head)
+            if len(words) > limit:
+                return link_title(words, limit)
+    return link_title(plain_text(markdown), limit)
+
+
 def _balanced(text: str) -> str:
     """Drop every parenthesis that has no partner."""
     unmatched: set[int] = set()

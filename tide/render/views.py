@@ -15,7 +15,7 @@ from tide.model import Actor, Technique, TechniqueRef, Vector, VocabEntry
 from tide.render.links import md_link, relative
 from tide.render.lookup import ENTRY_PAGE_FIELDS, Lookup, actor_key
 from tide.render.mermaid import chaining_graph, chaining_nodes
-from tide.render.safety import inline_markdown, link_title, md_code, md_text, plain_text, safe_url, sanitize_markdown
+from tide.render.safety import hover_text, inline_markdown, link_title, md_code, md_text, safe_url, sanitize_markdown
 from tide.render.tags import Tag, vector_tags
 
 # The classified fields of the "Model data" section, in page order.
@@ -64,7 +64,7 @@ class Views:
             if hover:
                 title = self._hover.get(id(vector), "")
                 if not title:
-                    title = self._hover[id(vector)] = link_title(plain_text(vector.description), 150)
+                    title = self._hover[id(vector)] = hover_text(vector.description, 150)
             link = self._pieces[key] = md_link(vector.name, relative(here, self.vector_path(vector)), title,
                                                table=table)
         return link

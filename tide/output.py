@@ -62,14 +62,18 @@ class Staging:
         """Write `rel`; its status once written (see Carryover)."""
         target = self._target(rel)
         # Exclusive: a file taken over is a link to the previous output's, which must stay as it was.
+        # A bare descriptor: a build writes 20,000 files, and a buffered file object costs ~7 us more.
         try:
-            handle = open(target, "xb")  # noqa: SIM115 - closed by the with below
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
         except FileExistsError as exc:
             raise OutputError(f"{rel} would be written twice") from exc
-        with handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
-            handle.flush()
-            return os.fstat(handle.fileno())
+        try:
+            left = memoryview(data.encode("utf-8") if isinstance(data, str) else data)
+            while left:
+                left = left[os.write(fd, left):]
+            return os.fstat(fd)
+        finally:
+            os.close(fd)
 
     def take_over(self, rel: str, identity: FileIdentity) -> bool:
         """Hard-link `rel` of the previous output into the staging directory, if it is still the

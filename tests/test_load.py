@@ -158,3 +158,28 @@ def _walk(node):  # type: ignore[no-untyped-def]
     if isinstance(node.value, list):
         for item in node.value:
             yield from (x for part in (item if isinstance(item, tuple) else (item,)) for x in _walk(part))
+
+
+def test_quick_scalars_are_what_the_constructor_makes() -> None:
+    """Dates, decimals, booleans and nulls skip PyYAML's constructor: the same values."""
+    import yaml
+
+    from tide.load import _SLOW, _constructor, _Loader, _quick_scalar
+
+    values = ["0", "7", "07", "0x1f", "1_000", "+1", "-1", "123", "190:20:30", "2024-01-05", "2024-13-45",
+              "2024-02-30", "0000-01-01", "2024-01-05T10:00:00Z", "true", "TRUE", "yes", "No", "off", "On", "~",
+              "null", "Null", "", "1.5"]
+    quick = 0
+    for value in values:
+        node = yaml.compose(f"- {value}\n", Loader=_Loader).value[0]
+        made = _quick_scalar(node.tag, node.value)
+        if made is _SLOW:
+            continue
+        quick += 1
+        try:
+            expected = _constructor.construct_object(node)
+        except ValueError:
+            expected = node.value  # an impossible date is kept as written
+        expected = expected.isoformat() if hasattr(expected, "isoformat") else expected
+        assert made == expected and type(made) is type(expected), value
+    assert quick >= 17

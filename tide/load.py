@@ -301,6 +301,9 @@ class _Builder:
         if node.tag not in _SCALARS:
             self.fail(node, "yaml-tag", f"unsupported YAML tag {_short_tag(node.tag)}")
             return None
+        quick = _quick_scalar(node.tag, node.value)
+        if quick is not _SLOW:
+            return quick
         try:
             value = _constructor.construct_object(node)
         except (ValueError, OverflowError, yaml.constructor.ConstructorError):
@@ -310,6 +313,23 @@ class _Builder:
         if hasattr(value, "isoformat"):
             return value.isoformat()
         return value
+
+
+_SLOW = object()
+_DATE = "tag:yaml.org,2002:timestamp"
+
+
+def _quick_scalar(tag: str, value: str) -> Any:
+    """The JSON form of the scalars every vector has, without PyYAML's constructor (~3 us each);
+    _SLOW for the rest. Same results: a plain decimal is that int; a date written YYYY-MM-DD is
+    its own isoformat when it is a real date and kept as written when it is not."""
+    if tag == _DATE:
+        return value if len(value) == 10 else _SLOW  # the resolver matched YYYY-M?M?-D?D? already
+    if tag == "tag:yaml.org,2002:int":  # the resolver allows only ASCII digits, signs, _, x, o, b, :
+        return int(value) if value.isdigit() and (value == "0" or value[0] != "0") else _SLOW
+    if tag == "tag:yaml.org,2002:bool":
+        return _constructor.bool_values[value.lower()]
+    return None if tag == "tag:yaml.org,2002:null" else _SLOW
 
 
 def _short_tag(tag: str) -> str:

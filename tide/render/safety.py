@@ -59,7 +59,7 @@ def sanitize_markdown(text: str, heading_floor: int = 3) -> str:
     whitespace, no leading/trailing blank lines. `heading_floor=0` keeps heading levels."""
     lines = [line.rstrip() for line in _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
              .split("\n")]
-    blocks = list(_blocks(lines))
+    blocks = list(_blocks(lines, "```" in text or "~~~" in text))
     shift = _heading_shift(blocks, heading_floor)
     out: list[str] = []
     fenced = False
@@ -161,28 +161,29 @@ _PARENTHESIS = re.compile(r"[()]")
 
 # -- block level -------------------------------------------------------------------------------
 
-def _blocks(lines: list[str]) -> Iterator[tuple[str, list[str]]]:
-    """Split into ("fence" | "indented" | "text" | "blank", lines) groups."""
+def _blocks(lines: list[str], fences: bool = True) -> Iterator[tuple[str, list[str]]]:
+    """Split lines with no trailing whitespace into ("fence" | "indented" | "text" | "blank",
+    lines) groups. Without `fences` (no ``` or ~~~ in the text) no line is tried as one."""
     i = 0
+    count = len(lines)
     previous_text: list[str] = []
-    while i < len(lines):
+    while i < count:
         line = lines[i]
-        fence = _FENCE.match(line)
+        fence = _FENCE.match(line) if fences else None
         if fence and not (fence.group("fence")[0] == "`" and "`" in fence.group("info")):
             end = _fence_end(lines, i, fence.group("fence"))
             yield "fence", lines[i:end]
             previous_text = []
             i = end
             continue
-        if not line.strip():
-            j = i
-            while j < len(lines) and not lines[j].strip():
+        j = i + 1
+        if not line:
+            while j < count and not lines[j]:
                 j += 1
             yield "blank", lines[i:j]
             i = j
             continue
-        j = i
-        while j < len(lines) and lines[j].strip() and not _opens_fence(lines[j]):
+        while j < count and lines[j] and not (fences and _opens_fence(lines[j])):
             j += 1
         chunk = lines[i:j]
         starts_code = (all(_INDENTED.match(c) for c in chunk) and not any(_LIST_ITEM.match(p) for p in previous_text)
@@ -241,7 +242,7 @@ def _heading_shift(blocks: list[tuple[str, list[str]]], floor: int) -> int:
     if floor <= 0:
         return 0
     levels = [len(m.group("hashes")) for kind, block in blocks if kind == "text"
-              for line in block if (m := _ATX.match(line))]
+              for line in block if "#" in line and (m := _ATX.match(line))]
     levels += [1 if _SETEXT.match(block[k])[1][0] == "=" else 2  # type: ignore[index]
                for kind, block in blocks if kind == "text"
                for k in range(1, len(block)) if _setext_at(block, k)]
@@ -264,7 +265,7 @@ def _text_block(block: list[str], shift: int) -> list[str]:
             break
     lines = []
     for line in block:
-        heading = _ATX.match(line)
+        heading = _ATX.match(line) if "#" in line else None
         if heading:
             level = min(6, len(heading.group("hashes")) + shift)
             line = f"{heading.group('indent')}{'#' * level}{heading.group('rest')}"

@@ -326,7 +326,9 @@ def _quick_scalar(tag: str, value: str) -> Any:
     if tag == _DATE:
         return value if len(value) == 10 else _SLOW  # the resolver matched YYYY-M?M?-D?D? already
     if tag == "tag:yaml.org,2002:int":  # the resolver allows only ASCII digits, signs, _, x, o, b, :
-        return int(value) if value.isdigit() and (value == "0" or value[0] != "0") else _SLOW
+        # Short ones only: int() refuses 4,300 digits and more, which the slow path turns into text.
+        plain = value.isdigit() and len(value) < 19 and (value == "0" or value[0] != "0")
+        return int(value) if plain else _SLOW
     if tag == "tag:yaml.org,2002:bool":
         return _constructor.bool_values[value.lower()]
     return None if tag == "tag:yaml.org,2002:null" else _SLOW

@@ -37,12 +37,17 @@ def link_vectors(vectors: Iterable[Vector], attack_info: AttackInfo) -> Catalogu
     The vectors must be those of a set of files that passed validation (chain targets exist).
     They are completed in place: they come fresh from `local_vector` or from the cache, shared
     with nothing else, and copying 10,000 frozen vectors and their chains cost a second."""
-    ordered = sorted(vectors, key=lambda v: (v.name.casefold(), v.uuid))
+    ordered = catalogue_order(vectors)
     slugs = _unique_slugs(ordered)
     names = {v.uuid: (v.name, slug) for v, slug in zip(ordered, slugs, strict=True)}
     for vector in ordered:
         link_known(vector, names)
     return Catalogue(vectors=tuple(ordered), vocabularies=load_vocabularies(), attack=attack_info)
+
+
+def catalogue_order(vectors: Iterable[Vector]) -> list[Vector]:
+    """Vectors in the order a catalogue holds them: by name, case aside, then uuid."""
+    return sorted(vectors, key=lambda v: (v.name.casefold(), v.uuid))
 
 
 def link_known(vector: Vector, names: Mapping[str, tuple[str, str]]) -> None:

@@ -38,7 +38,7 @@ from tide.build import Checked, Result, _check_chunk
 from tide.cache import CACHE_DIR, Cache, fingerprint
 from tide.config import Config
 from tide.diagnostics import Diagnostic
-from tide.enrich import link_known
+from tide.enrich import catalogue_order, link_known
 from tide.index_json import patch_index_json
 from tide.load import discover
 from tide.model import Catalogue, Vector
@@ -264,7 +264,7 @@ def _write(out: Path, config: Config, templates: Path, memo_key: str, attack: An
     from tide.vocabularies import load_vocabularies
 
     vocabularies = load_vocabularies()
-    ordered = sorted(vectors, key=lambda v: (v.name.casefold(), v.uuid))  # as link_vectors orders them
+    ordered = catalogue_order(vectors)
     look = build_lookup(Catalogue(tuple(ordered), vocabularies, attack.info))
     look.actor_slugs, look.entry_slugs = record.actor_slugs, record.entry_slugs  # the whole catalogue's
     look.catalogue = Catalogue(tuple(v for v in ordered if v.uuid in remake), vocabularies, attack.info)
@@ -302,8 +302,7 @@ def _write(out: Path, config: Config, templates: Path, memo_key: str, attack: An
                 carry.wrote(f"markdown/{rel}", stage.write(f"markdown/{rel}", text.encode("utf-8")))
         done: list[EventDone] = [(uuid, kept[0], kept[1]) for uuid, kept in feed.items()
                                  if f"misp/{uuid}.json" not in events]
-        ordered_changed = Catalogue(tuple(sorted(changed, key=lambda v: (v.name.casefold(), v.uuid))),
-                                    vocabularies, attack.info)
+        ordered_changed = Catalogue(tuple(catalogue_order(changed)), vocabularies, attack.info)
         for uuid, listed, hashes, name, data in misp_events(ordered_changed, config, previous,
                                                             _memo(config, memo_key, "misp"), carry.under("misp")):
             done.append((uuid, listed, hashes))

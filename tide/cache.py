@@ -25,14 +25,14 @@ import tide
 
 CACHE_DIR = ".tide-cache"
 FRESH_SECONDS = 86_400  # an entry read this long after it was written or last marked is marked again
+_CODE = ("load.py", "validate.py", "vocabularies.py", "enrich.py", "model.py", "cache.py", "pack.py",
+         "misp/event.py", "misp/feed.py", "misp/mapping.py", "misp/stamp.py")
+_DATA = ("schemas", "data/vocabularies")
 
 
 def entries_to_keep(sources: int) -> int:
     """How many entries of each kind a project of `sources` files keeps: a few versions of each."""
     return 4 * sources + 2_000
-_CODE = ("load.py", "validate.py", "vocabularies.py", "enrich.py", "model.py", "cache.py", "pack.py",
-         "misp/event.py", "misp/feed.py", "misp/mapping.py", "misp/stamp.py")
-_DATA = ("schemas", "data/vocabularies")
 
 
 def fingerprint(*parts: str) -> str:

@@ -141,6 +141,9 @@ def hover_text(markdown: str, limit: int = 150) -> str:
     return link_title(plain_text(markdown), limit)
 
 
+_PARENTHESIS = re.compile(r"[()]")
+
+
 def _balanced(text: str) -> str:
     """Drop every parenthesis that has no partner."""
     unmatched: set[int] = set()
@@ -154,9 +157,6 @@ def _balanced(text: str) -> str:
             unmatched.add(match.start())
     unmatched.update(opened)
     return "".join(c for i, c in enumerate(text) if i not in unmatched) if unmatched else text
-
-
-_PARENTHESIS = re.compile(r"[()]")
 
 
 # -- block level -------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Site build time per page: the real corpus (226 vectors) and a synthetic one (~3,000).
 
-    python bench/bench_site.py [--sizes 226 3000] [--subprocess] [--keep DIR]
+    python bench/bench_site.py [--sizes 226 3000] [--serial] [--subprocess] [--keep DIR]
 
 For each size: compile and render the vectors (not timed here), then time the three steps of
 `tide.site.build_site` separately (assembling the MkDocs project, the strict MkDocs build, the
@@ -8,7 +8,9 @@ script-injection check of the HTML) and report milliseconds per generated page, 
 seconds per megabyte of Markdown (the index pages grow with the catalogue, so per page the cost
 rises while per megabyte it stays flat). MkDocs' strict
 verdict is reported too: a page the renderer got wrong fails the build but is built all the same,
-so the timing stands. `--subprocess` also times `mkdocs build --strict` run as a separate process
+so the timing stands. MkDocs runs on every core (tide.site_parallel; TIDE_JOBS sets how many):
+`--serial` also times MkDocs' own serial build of the same project. CPU times include the forked
+workers'. `--subprocess` also times `mkdocs build --strict` run as a separate process
 on the same project, to compare with the in-process build tide uses.
 """
 
@@ -76,8 +78,16 @@ def clone_pages(pages: dict[str, str], extra: int) -> dict[str, str]:
     return out
 
 
-def bench(n: int, work: Path, use_subprocess: bool) -> None:
+def cpu() -> float:
+    """CPU seconds of this process and of its finished children (the site's forked workers)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def bench(n: int, work: Path, use_subprocess: bool, serial: bool) -> None:
+    from tide import site_parallel
     from tide.config import load_config
+    from tide.outputs import jobs
     from tide.site import assemble_project, check_site_safety, page_sources, run_mkdocs
 
     config = load_config(ROOT)
@@ -86,17 +96,17 @@ def bench(n: int, work: Path, use_subprocess: bool) -> None:
     project = work / f"project-{n}"
     html = work / f"html-{n}"
 
-    c0, t0 = time.process_time(), time.perf_counter()
+    c0, t0 = cpu(), time.perf_counter()
     problems = assemble_project(pages, ROOT / "site", project, config, attack)
     t1 = time.perf_counter()
     if problems:
         raise SystemExit("\n".join(d.text() for d in problems))
     sources = page_sources(pages, ROOT / "site", config)
-    c1 = time.process_time()
+    c1 = cpu()
     diagnostics = run_mkdocs(project / "mkdocs.yml", html, sources)
-    t2, c2 = time.perf_counter(), time.process_time()
+    t2, c2 = time.perf_counter(), cpu()
     unsafe = check_site_safety(html, pages, sources) if html.is_dir() else []
-    t3, c3 = time.perf_counter(), time.process_time()
+    t3, c3 = time.perf_counter(), cpu()
 
     count = len(pages)
     per_page = (t3 - t0) / count * 1000
@@ -111,6 +121,17 @@ def bench(n: int, work: Path, use_subprocess: bool) -> None:
     megabytes = sum(len(text.encode("utf-8")) for text in pages.values()) / 1e6
     print(f"       {megabytes:6.1f} MB of Markdown ({megabytes * 1000 / count:5.1f} KB/page): "
           f"MkDocs CPU {(c2 - c1) / megabytes:5.2f} s/MB")
+    print(f"       MkDocs on {min(jobs(), 8)} processes (tide.site_parallel)")
+    if serial:  # the same project with MkDocs' own build, in this process
+        usable, site_parallel.usable = site_parallel.usable, lambda cfg: False
+        try:
+            t4, c4 = time.perf_counter(), cpu()
+            run_mkdocs(project / "mkdocs.yml", work / f"html-serial-{n}", sources)
+            t5, c5 = time.perf_counter(), cpu()
+        finally:
+            site_parallel.usable = usable
+        print(f"       MkDocs' own serial build: {t5 - t4:6.2f} s = {(t5 - t4) / count * 1000:5.1f} ms/page "
+              f"[CPU {(c5 - c4) / count * 1000:4.1f}]: the parallel build took {(t2 - t1) / (t5 - t4):.2f}x its time")
     verdict = "strict build clean" if not diagnostics else f"strict build FAILED with {len(diagnostics)} warnings"
     print(f"       {verdict}; {len(unsafe)} unsafe-HTML findings")
     for d in diagnostics[:3]:
@@ -124,15 +145,16 @@ def bench(n: int, work: Path, use_subprocess: bool) -> None:
                              capture_output=True, text=True, check=False)
         t5 = time.perf_counter()
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        used = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         print(f"       mkdocs as a subprocess: {t5 - t4:6.2f} s = {(t5 - t4) / count * 1000:5.1f} ms/page, "
-              f"CPU {cpu:6.2f} s = {cpu / count * 1000:5.1f} ms/page (exit {run.returncode})")
+              f"CPU {used:6.2f} s = {used / count * 1000:5.1f} ms/page (exit {run.returncode})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[226, 3000])
     parser.add_argument("--subprocess", action="store_true", help="also time mkdocs as a separate process")
+    parser.add_argument("--serial", action="store_true", help="also time MkDocs' own serial build")
     parser.add_argument("--keep", type=Path, help="work in DIR and keep it (default: a temporary directory)")
     args = parser.parse_args()
     if not CORPUS.is_dir():
@@ -141,11 +163,11 @@ def main() -> None:
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
         for n in args.sizes:
-            bench(n, args.keep, args.subprocess)
+            bench(n, args.keep, args.subprocess, args.serial)
         return
     with tempfile.TemporaryDirectory(prefix="tide-bench-site-") as tmp:
         for n in args.sizes:
-            bench(n, Path(tmp), args.subprocess)
+            bench(n, Path(tmp), args.subprocess, args.serial)
 
 
 if __name__ == "__main__":

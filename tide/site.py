@@ -2,9 +2,10 @@
 
 `build_site` assembles a MkDocs project in a private staging directory (the hand-written pages of
 `site/docs/`, the generated pages, and a copy of the user's `mkdocs.yml` with what the build knows
-filled in), runs MkDocs in strict mode in-process, turns every MkDocs warning into a
-Diagnostic, checks that no page carries script that object text could have smuggled in, and only
-then moves the finished HTML into `out_dir`. A failure leaves `out_dir` as it was.
+filled in), runs MkDocs in strict mode (its page loops on every core: tide.site_parallel),
+turns every MkDocs warning into a Diagnostic, checks that no page carries script that object
+text could have smuggled in, and only then moves the finished HTML into `out_dir`. A failure
+leaves `out_dir` as it was.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ DEFAULT_SOURCE_DATE_EPOCH = "946684800"
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*\n", re.S)
 _MARKUP_CHARS = re.compile("[&<>\"']")  # what html.escape(quote=True) changes
-_DOC_FILE = re.compile(r"Doc file '([^']+)'")
+_DOC_FILE = re.compile(r"(?:Doc file|Error reading page|Error building page) '([^']+)'")
 
 
 def build_site(
@@ -450,6 +451,9 @@ def run_mkdocs(config_file: Path, site_dir: Path, sources: _Sources | None = Non
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
+    from tide import site_parallel
+    from tide.outputs import jobs
+
     sources = sources or _Sources()
     failure: str = ""
     with _captured_mkdocs_logs() as collector, _source_date_epoch():
@@ -458,7 +462,10 @@ def run_mkdocs(config_file: Path, site_dir: Path, sources: _Sources | None = Non
             _set_edit_links(cfg, sources.edit_urls)
             cfg.plugins.on_startup(command="build", dirty=False)
             try:
-                build(cfg)
+                if site_parallel.usable(cfg):
+                    site_parallel.build(cfg, collector.records, min(jobs(), 8))
+                else:
+                    build(cfg)
             finally:
                 cfg.plugins.on_shutdown()
         except MkDocsException as exc:

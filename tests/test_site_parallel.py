@@ -1,0 +1,113 @@
+"""The site built on every core (tide.site_parallel) is MkDocs' own serial build, byte for byte:
+pages, search index, tag listings, sitemap, and the diagnostics in the same order."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import require_corpus
+from test_build import tree
+from test_incremental import HUB, TEMPLATES, chain_closed
+from test_site import ATTACK, SITE, site_config
+
+import tide.outputs
+from tide import site_parallel
+from tide.build import compile_catalogue, site_sources
+from tide.config import load_config
+from tide.render import iter_markdown
+from tide.site import build_site
+
+
+def serial_and_parallel(build: Callable[[Path], Any], tmp_path: Path,
+                        monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    """`build(out)` with MkDocs' own build, then on two forked workers; the parallel build is
+    checked to have forked."""
+    with monkeypatch.context() as serial:
+        serial.setattr(site_parallel, "usable", lambda cfg: False)
+        expected = build(tmp_path / "serial")
+    forks = []
+    real_pool = tide.outputs.fork_pool
+
+    def counted_pool(workers: int) -> Any:
+        forks.append(workers)
+        return real_pool(workers)
+
+    monkeypatch.setenv("TIDE_JOBS", "2")
+    monkeypatch.setattr(tide.outputs, "fork_pool", counted_pool)
+    made = build(tmp_path / "parallel")
+    assert forks == [2, 2]  # both page loops ran on two workers
+    return expected, made
+
+
+def test_corpus_site_is_the_serial_build_byte_for_byte(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(Path.cwd())
+    catalogue, found = compile_catalogue(chain_closed(require_corpus(), (HUB,), 10), config)
+    assert catalogue is not None, found
+    pages = dict(iter_markdown(catalogue, TEMPLATES, flavour="mkdocs"))
+    assert len(pages) >= 4 * site_parallel.PARALLEL_FROM
+
+    def build(out: Path) -> dict[str, str]:
+        assert build_site(pages, config.root / "site", out, config, catalogue.attack,
+                          sources=site_sources(catalogue, config)) == []
+        return tree(out)
+
+    expected, made = serial_and_parallel(build, tmp_path, monkeypatch)
+    assert made == expected
+    assert any(rel.startswith("threat-vectors/") for rel in made)
+    assert "search/search_index.json" in made and "tags/index.html" in made
+
+
+def test_warnings_of_pages_built_in_workers_come_back_in_page_order(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = {7, 31, 58, 59, 64}
+    pages = {"index.md": "---\ntitle: Home\n---\n\n# Home\n"}
+    for i in range(site_parallel.PARALLEL_FROM + 10):
+        target = "[gone](missing.md)" if i in broken else "[home](../index.md)"
+        pages[f"threat-vectors/v{i:03}.md"] = f"---\ntitle: Vector {i}\n---\n\n# Vector {i}\n\nSee {target}.\n"
+
+    def build(out: Path) -> list[str]:
+        return [d.text() for d in build_site(pages, SITE, out, site_config(), ATTACK)]
+
+    expected, made = serial_and_parallel(build, tmp_path, monkeypatch)
+    assert made == expected
+    assert [line.split(":")[0] for line in made] == [f"<generated>/threat-vectors/v{i:03}.md" for i in sorted(broken)]
+    assert not (tmp_path / "parallel").exists()  # a failed build leaves nothing
+
+
+def test_a_plugin_it_does_not_know_builds_serially(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = tmp_path / "site"
+    shutil.copytree(SITE, project)
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text("utf-8").replace("  - tags\n", "  - tags\n  - offline\n"), "utf-8")
+    used: list[bool] = []
+    real_build = site_parallel.build
+    monkeypatch.setattr(site_parallel, "build", lambda *args: used.append(True) or real_build(*args))
+    pages = {"index.md": "---\ntitle: Home\n---\n\n# Home\n"}
+    assert build_site(pages, project, tmp_path / "out", site_config(root=tmp_path), ATTACK) == []
+    assert used == []
+    assert build_site(pages, SITE, tmp_path / "again", site_config(), ATTACK) == []
+    assert used == [True]
+
+
+def test_a_page_that_fails_in_a_worker_is_a_diagnostic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mkdocs.structure.pages import Page
+
+    real_render = Page.render
+
+    def render(page: Page, config: Any, files: Any) -> None:
+        if page.file.src_uri == "threat-vectors/v042.md":
+            raise ValueError("no way to convert this")
+        real_render(page, config, files)
+
+    monkeypatch.setattr(Page, "render", render)
+    monkeypatch.setenv("TIDE_JOBS", "2")
+    pages = {"index.md": "---\ntitle: Home\n---\n\n# Home\n"}
+    pages |= {f"threat-vectors/v{i:03}.md": f"---\ntitle: V{i}\n---\n\n# V{i}\n" for i in range(80)}
+    found = [d.text() for d in build_site(pages, SITE, tmp_path / "out", site_config(), ATTACK)]
+    assert found == ["<generated>/threat-vectors/v042.md:0:0: error: Error reading page "
+                     "'threat-vectors/v042.md': no way to convert this [site-error]"]
+    assert not (tmp_path / "out").exists()

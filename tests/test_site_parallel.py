@@ -111,3 +111,44 @@ def test_a_page_that_fails_in_a_worker_is_a_diagnostic(tmp_path: Path, monkeypat
     assert found == ["<generated>/threat-vectors/v042.md:0:0: error: Error reading page "
                      "'threat-vectors/v042.md': no way to convert this [site-error]"]
     assert not (tmp_path / "out").exists()
+
+
+def test_pages_converted_before_come_from_the_memo_and_change_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tide.cache import Cache
+
+    monkeypatch.setenv("TIDE_JOBS", "2")
+    pages = {"index.md": "---\ntitle: Home\n---\n\n# Home\n"}
+    for i in range(site_parallel.PARALLEL_FROM + 10):
+        target = "[gone](missing.md)" if i == 3 else "[home](../index.md)"
+        pages[f"threat-vectors/v{i:03}.md"] = f"---\ntitle: Vector {i}\n---\n\n# Vector {i}\n\nSee {target}.\n"
+
+    def build(out: str, pages: dict[str, str], memo: Cache | None) -> tuple[dict[str, str], list[str]]:
+        found = [d.text() for d in build_site(pages, SITE, tmp_path / out, site_config(), ATTACK, memo=memo,
+                                              project_dir=tmp_path / f"{out}-project")]
+        return tree(tmp_path / out) if (tmp_path / out).exists() else {}, found
+
+    def memo() -> Cache:
+        return Cache(tmp_path / "cache", "0" * 64, kind="site")
+
+    first = memo()
+    expected = build("plain", pages, None)
+    assert build("fill", pages, first) == expected and first.hits == 0 and first.misses > len(pages)
+    assert expected[1] == ["<generated>/threat-vectors/v003.md:0:0: error: Doc file 'threat-vectors/v003.md' "
+                           "contains a link 'missing.md', but the target 'threat-vectors/missing.md' is not "
+                           "found among documentation files. [site-warning]"]
+    again = memo()
+    assert build("again", pages, again) == expected  # the warning comes back from the memo too
+    assert (again.hits, again.misses) == (first.misses, 0)  # the pages and the hand-written ones
+
+    pages["threat-vectors/v003.md"] = pages["threat-vectors/v003.md"].replace("[gone](missing.md)", "home")
+    pages["threat-vectors/v050.md"] += "\nA new paragraph.\n"
+    edited = memo()
+    assert build("edited", pages, edited) == build("edited-plain", pages, None)
+    assert (edited.hits, edited.misses) == (first.misses - 2, 2)
+    assert build("edited", pages, edited)[1] == []
+
+    pages["threat-vectors/new.md"] = "---\ntitle: New\n---\n\n# New\n"  # links may now resolve elsewhere
+    added = memo()
+    assert build("added", pages, added) == build("added-plain", pages, None)
+    assert added.hits == 0

@@ -226,10 +226,13 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
             from tide.site import build_site
 
             render_memo = Cache(config.root / CACHE_DIR, memo_key, kind="render") if memo_key else None
+            site_memo = Cache(config.root / CACHE_DIR, memo_key, kind="site") if memo_key else None
+            if site_memo is not None:
+                site_memo.prune()
             with cycle_collection(True):
                 pages = Utf8Pages(iter_markdown(catalogue, templates, flavour="mkdocs", memo=render_memo))
                 problems = build_site(pages, config.root / "site", stage.path("site"), config, catalogue.attack,
-                                      sources=site_sources(catalogue, config))
+                                      sources=site_sources(catalogue, config), memo=site_memo)
             result.diagnostics.extend(problems)
             if any(d.is_error for d in problems):
                 return result  # the staging directory is dropped; the previous build stays
@@ -244,7 +247,7 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
         carried.prune()
         carried.put(carried_key, (files, record))
         incremental.forget()
-        for kind in ("check", "render", "misp"):
+        for kind in ("check", "render", "misp", "site"):
             Cache(config.root / CACHE_DIR, memo_key, kind=kind).trim(entries_to_keep(result.files))
     return result
 

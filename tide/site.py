@@ -32,6 +32,7 @@ import yaml
 from tide.config import Config
 from tide.diagnostics import Diagnostic, error
 from tide.model import AttackInfo
+from tide.site_parallel import Memo
 
 ATTACK_NOTICE = (
     "© The MITRE Corporation. This work is reproduced and distributed with the permission of "
@@ -64,6 +65,7 @@ def build_site(
     *,
     project_dir: Path | None = None,
     sources: Mapping[str, str] | None = None,
+    memo: Memo | None = None,
 ) -> list[Diagnostic]:
     """Build the HTML site of `pages` (relative POSIX path -> Markdown) into `out_dir`.
 
@@ -75,7 +77,8 @@ def build_site(
     `sources` maps an object page to its object file, relative to the directory that
     `config.edit_uri` names (`threat-vectors/x.yaml`): the page gets an edit link there and
     diagnostics about it name that file. A `source:` key in the page's front matter does the
-    same; pages with neither get no edit link.
+    same; pages with neither get no edit link. With a `memo`, pages converted to HTML by an
+    earlier build are not converted again (tide.site_parallel).
     """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -86,7 +89,7 @@ def build_site(
             return diagnostics
         found = page_sources(pages, project_site_dir, config, sources)
         html_dir = Path(tmp) / "html"
-        diagnostics += run_mkdocs(project / CONFIG, html_dir, found)
+        diagnostics += run_mkdocs(project / CONFIG, html_dir, found, memo)
         if any(d.is_error for d in diagnostics):
             return diagnostics
         diagnostics += check_site_safety(html_dir, pages, found)
@@ -445,7 +448,8 @@ def _source_date_epoch() -> Iterator[None]:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
-def run_mkdocs(config_file: Path, site_dir: Path, sources: _Sources | None = None) -> list[Diagnostic]:
+def run_mkdocs(config_file: Path, site_dir: Path, sources: _Sources | None = None,
+               memo: Memo | None = None) -> list[Diagnostic]:
     """Build `config_file` strictly into `site_dir`; every warning becomes an error Diagnostic."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -463,7 +467,7 @@ def run_mkdocs(config_file: Path, site_dir: Path, sources: _Sources | None = Non
             cfg.plugins.on_startup(command="build", dirty=False)
             try:
                 if site_parallel.usable(cfg):
-                    site_parallel.build(cfg, collector.records, min(jobs(), 8))
+                    site_parallel.build(cfg, collector.records, min(jobs(), 8), memo)
                 else:
                     build(cfg)
             finally:

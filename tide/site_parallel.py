@@ -16,13 +16,16 @@ those named in KNOWN_PLUGINS. Anything else builds serially (`tide.site.run_mkdo
 from __future__ import annotations
 
 import gc
+import hashlib
 import io
+import json
 import logging
 import pickle
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 # Plugins whose per-page work leaves no state behind but what is merged here (search) or what
 # is made in this process before the workers fork (tags, edit links).
@@ -37,6 +40,14 @@ def usable(cfg: Any) -> bool:
     return mkdocs.__version__.startswith("1.6.") and set(cfg.plugins) <= KNOWN_PLUGINS
 
 
+class Memo(Protocol):
+    """Where converted pages are kept between builds (tide.cache.Cache)."""
+
+    def get(self, key: str) -> Any | None: ...
+
+    def put(self, key: str, value: Any) -> None: ...
+
+
 @dataclass
 class _Job:
     """What the forked workers inherit."""
@@ -49,19 +60,23 @@ class _Job:
     env: Any
     records: list[logging.LogRecord]  # the log collector's list, which workers append to
     workers: int
+    memo: Memo | None = None
+    todo: list[Any] = field(default_factory=list)  # the pages the workers take ranges of
 
 
 _JOB: list[_Job] = []
 
 
-def build(cfg: Any, records: list[logging.LogRecord], workers: int) -> None:
+def build(cfg: Any, records: list[logging.LogRecord], workers: int, memo: Memo | None = None) -> None:
     """Build the site of `cfg` (loaded, plugins started) as `mkdocs.commands.build.build` does,
     with `workers` processes. `records` is the list MkDocs' log records go to: each page's come
-    back into it in page order."""
+    back into it in page order. With a `memo`, a page converted by an earlier build from the same
+    Markdown, with the same settings and the same files around it, is not converted again."""
     from mkdocs.exceptions import Abort, BuildError
 
     try:
         job = _gather(cfg, records, workers)
+        job.memo = memo
         _convert(job)
         _write(job)
         for page in job.pages:
@@ -100,16 +115,49 @@ def _gather(cfg: Any, records: list[logging.LogRecord], workers: int) -> _Job:
 
 def _convert(job: _Job) -> None:
     """Each page's Markdown read here (the tags plugin collects its mappings meanwhile), then
-    converted to HTML on the workers."""
-    cfg, records = job.cfg, job.records
+    converted to HTML on the workers, or taken from the memo."""
+    cfg, records, memo = job.cfg, job.records, job.memo
     mark = len(records)
     read = [_logged(records, partial(_read, page, cfg, job.files)) for page in job.pages]
-    converted = list(_on_workers(job, _convert_share))
-    del records[mark:]  # put back page by page, with what the workers logged
-    for page, own, (changes, logged, _) in zip(job.pages, read, converted, strict=True):
+    keys = _page_keys(job) if memo is not None else [""] * len(job.pages)
+    kept = [memo.get(key) if memo is not None else None for key in keys]
+    job.todo = [page for page, data in zip(job.pages, kept, strict=True) if not isinstance(data, bytes)]
+    made = iter(list(_on_workers(job, _convert_share)))
+    del records[mark:]  # put back page by page, with what converting logged
+    failed = False
+    for page, key, own, data in zip(job.pages, keys, read, kept, strict=True):
+        if not isinstance(data, bytes):
+            data = next(made)
+            converted = _unpickled(data, job)
+            if memo is not None and not converted[2]:
+                memo.put(key, data)
+        else:
+            converted = _unpickled(data, job)
+        changes, logged, failed_here = converted
         records += own + logged
         vars(page).update(changes)
-    _stop_if(any(failed for _, _, failed in converted), "reading pages")
+        failed = failed or failed_here
+    _stop_if(failed, "reading pages")
+
+
+def _page_keys(job: _Job) -> list[str]:
+    """What converting each page depends on: the settings, the files beside it (links are
+    resolved and checked against them), the MkDocs and Markdown code, its place and its text."""
+    from importlib.metadata import version
+
+    setup = hashlib.sha256()
+    for name in ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "pygments"):
+        setup.update(f"{name} {version(name)}\0".encode())
+    setup.update(Path(__file__).read_bytes())
+    setup.update(Path(job.cfg.config_file_path).read_bytes())
+    setup.update("\0".join(sorted(file.src_uri for file in job.files)).encode())
+    keys = []
+    for page in job.pages:
+        digest = setup.copy()
+        meta = json.dumps(page.meta, sort_keys=True, default=repr)
+        digest.update(f"\0{page.file.src_uri}\0{meta}\0{page.markdown}".encode())
+        keys.append(digest.hexdigest())
+    return keys
 
 
 def _write(job: _Job) -> None:
@@ -125,7 +173,8 @@ def _write(job: _Job) -> None:
         _build_extra_template(template, files, cfg, job.nav)
     index = _search_entries(cfg)
     mark, first = len(job.records), len(index)
-    written = list(_on_workers(job, _write_share))
+    job.todo = job.pages
+    written = [_unpickled(data, job) for data in _on_workers(job, _write_share)]
     del job.records[mark:], index[first:]  # what a share made in this process comes back below
     for entries, logged, _ in written:
         job.records += logged
@@ -164,23 +213,23 @@ def _logged(records: list[logging.LogRecord], work: Callable[[], Any]) -> list[l
     return records[start:]
 
 
-def _on_workers(job: _Job, share: Callable[[int, int], bytes]) -> Iterator[Any]:
-    """What `share(start, end)` returns for consecutive ranges of the pages, in page order: made
-    in forked workers, or in this process for a small site."""
+def _on_workers(job: _Job, share: Callable[[int, int], list[bytes]]) -> Iterator[bytes]:
+    """What `share(start, end)` returns for consecutive ranges of `job.todo`, in order: made in
+    forked workers, or in this process for a few pages."""
     from tide.outputs import fork_pool, worker_errors
 
     _JOB[:] = [job]
     try:
-        if job.workers < 2 or len(job.pages) < PARALLEL_FROM:
-            yield from _Unpickler(io.BytesIO(share(0, len(job.pages))), job.files).load()
+        if job.workers < 2 or len(job.todo) < PARALLEL_FROM:
+            yield from share(0, len(job.todo))
             return
-        bounds = _bounds(job.pages, job.workers * 8)
+        bounds = _bounds(job.todo, job.workers * 8)
         # Frozen, the objects the workers inherit are never walked by their cycle collectors (each
         # walk would cost time and copy the memory it touches); see tide.build.cycle_collection.
         gc.freeze()
         with fork_pool(job.workers) as pool, worker_errors():
-            for packed in pool.map(share, bounds[:-1], bounds[1:]):
-                yield from _Unpickler(io.BytesIO(packed), job.files).load()
+            for made in pool.map(share, bounds[:-1], bounds[1:]):
+                yield from made
     finally:
         _JOB.clear()
 
@@ -203,18 +252,18 @@ def _bounds(pages: list[Any], shares: int) -> list[int]:
     return [*bounds, len(pages)]
 
 
-def _convert_share(start: int, end: int) -> bytes:
-    """In a worker: each page of the range converted to HTML; what that changed on the page, what
-    it logged, whether it failed."""
+def _convert_share(start: int, end: int) -> list[bytes]:
+    """In a worker: each page of the range converted to HTML; for each, what that changed on
+    the page, what it logged and whether it failed, pickled."""
     job = _JOB[0]
     out = []
-    for page in job.pages[start:end]:
+    for page in job.todo[start:end]:
         before = dict(vars(page))
         failed: list[bool] = []
         logged = _logged(job.records, partial(_convert_page, page, job, failed))
         changes = {key: value for key, value in vars(page).items() if before.get(key, _MISSING) is not value}
-        out.append((changes, _plain(logged), bool(failed)))
-    return _pickled(out)
+        out.append(_pickled((changes, _plain(logged), bool(failed))))
+    return out
 
 
 _MISSING = object()
@@ -233,22 +282,22 @@ def _convert_page(page: Any, job: _Job, failed: list[bool]) -> None:
         cfg._current_page = None
 
 
-def _write_share(start: int, end: int) -> bytes:
+def _write_share(start: int, end: int) -> list[bytes]:
     """In a worker: each page of the range written into the theme; the search entries made, the
-    log, whether a page failed."""
+    log, whether a page failed, pickled."""
     from mkdocs.commands.build import _build_page
 
     job = _JOB[0]
     index = _search_entries(job.cfg)
     first_entry, first_record = len(index), len(job.records)
     failed = False
-    for page in job.pages[start:end]:
+    for page in job.todo[start:end]:
         try:
             _build_page(page, job.cfg, job.doc_files, job.nav, job.env, False, page.file.inclusion.is_excluded())
         except Exception:  # _build_page logged it
             failed = True
             break
-    return _pickled([(index[first_entry:], _plain(job.records[first_record:]), failed)])
+    return [_pickled((index[first_entry:], _plain(job.records[first_record:]), failed))]
 
 
 def _plain(records: list[logging.LogRecord]) -> list[logging.LogRecord]:
@@ -284,6 +333,10 @@ class _Unpickler(pickle.Unpickler):
         kind, uri = pid
         file = self.files.get_file_from_path(uri)
         return file if kind == "file" else file.page
+
+
+def _unpickled(data: bytes, job: _Job) -> Any:
+    return _Unpickler(io.BytesIO(data), job.files).load()
 
 
 def _pickled(value: Any) -> bytes:

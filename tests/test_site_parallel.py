@@ -152,3 +152,36 @@ def test_pages_converted_before_come_from_the_memo_and_change_nothing(
     added = memo()
     assert build("added", pages, added) == build("added-plain", pages, None)
     assert added.hits == 0
+
+
+class CountingMemo(site_parallel.RecentMemo):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hits = 0
+
+    def get(self, key: str) -> Any | None:
+        value = super().get(key)
+        self.hits += value is not None
+        return value
+
+
+def test_serve_keeps_in_memory_the_pages_its_last_build_converted(tmp_path: Path) -> None:
+    memo = CountingMemo()
+    first = {"index.md": "---\ntitle: Home\n---\n\n# Home\n"}
+    first |= {f"threat-vectors/v{i}.md": f"---\ntitle: V{i}\n---\n\n# V{i}\n\nText {i}.\n" for i in range(5)}
+    second = first | {"threat-vectors/v4.md": "---\ntitle: V4\n---\n\n# V4\n\nEdited.\n"}
+
+    def build(pages: dict[str, str]) -> int:
+        memo.hits = 0
+        out = tmp_path / "out"
+        shutil.rmtree(out, ignore_errors=True)
+        assert build_site(pages, SITE, out, site_config(), ATTACK, memo=memo) == []
+        memo.next_build()
+        return memo.hits
+
+    assert build(first) == 0
+    pages = build(first)
+    assert pages > len(first)  # the hand-written pages too
+    assert build(second) == pages - 1
+    assert build(first) == pages - 1  # the build of `second` did not use v4's first text: let go
+    assert build(first) == pages

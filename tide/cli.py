@@ -184,6 +184,7 @@ def _serve(args: argparse.Namespace) -> int:
     from tide.diagnostics import Diagnostic, format_diagnostics, sort_diagnostics
     from tide.render import render_markdown
     from tide.site import build_site, serve_site
+    from tide.site_parallel import RecentMemo
 
     config, paths = _config(), _paths(args)
     templates = args.templates or config.root / "templates"
@@ -191,14 +192,18 @@ def _serve(args: argparse.Namespace) -> int:
     # lock another thread held: one process, unless the user says otherwise.
     os.environ.setdefault("TIDE_JOBS", "1")
 
+    memo = RecentMemo()  # pages converted by the last rebuild are not converted again
+
     def rebuild(out: Path) -> list[Diagnostic]:
         try:
             catalogue, found = compile_catalogue(paths, config, args.attack)
             if catalogue is None:
                 return found
             pages = render_markdown(catalogue, templates, flavour="mkdocs")
-            return found + build_site(pages, config.root / "site", out, config, catalogue.attack,
-                                      sources=site_sources(catalogue, config))
+            found += build_site(pages, config.root / "site", out, config, catalogue.attack,
+                                sources=site_sources(catalogue, config), memo=memo)
+            memo.next_build()
+            return found
         finally:
             # A check sets aside (gc.freeze) what it made; the server lives on, rebuild after
             # rebuild: give the collector back what it set aside, cycles left behind included.

@@ -48,6 +48,28 @@ class Memo(Protocol):
     def put(self, key: str, value: Any) -> None: ...
 
 
+class RecentMemo:
+    """Converted pages kept in memory by a process that builds again and again (`tide serve`):
+    what the last build used, and what this one used or made so far."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, Any] = {}
+        self._this: dict[str, Any] = {}
+
+    def get(self, key: str) -> Any | None:
+        value = self._this.get(key, self._last.get(key))
+        if value is not None:
+            self._this[key] = value
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        self._this[key] = value
+
+    def next_build(self) -> None:
+        """Let go of what this build did not use."""
+        self._last, self._this = self._this, {}
+
+
 @dataclass
 class _Job:
     """What the forked workers inherit."""

@@ -9,6 +9,10 @@ validation, the static files and the search index (each worker's entries come ba
 together in page order). What a worker changed on a page comes back and is set on this
 process's page; the log records of each page come back too, in page order.
 
+Converted pages can be kept (a `Memo`: the build's cache, or memory for `tide serve`), keyed by
+everything converting depends on; only the pages that miss are converted. Writing the pages into
+the theme is always done again: each page carries the navigation, whose every title could change.
+
 Only used where it is known to give the serial build's bytes: MkDocs 1.6 and no plugins but
 those named in KNOWN_PLUGINS. Anything else builds serially (`tide.site.run_mkdocs`).
 """

@@ -131,21 +131,28 @@ def test_pages_converted_before_come_from_the_memo_and_change_nothing(
     def memo() -> Cache:
         return Cache(tmp_path / "cache", "0" * 64, kind="site")
 
+    def entries() -> dict[Path, int]:  # a miss writes an entry anew, in the workers too
+        return {path: path.stat().st_ino for path in (tmp_path / "cache").rglob("*") if path.is_file()}
+
     first = memo()
     expected = build("plain", pages, None)
     assert build("fill", pages, first) == expected and first.hits == 0 and first.misses > len(pages)
+    filled = entries()
+    assert len(filled) == 2 * first.misses  # each page converted here, and indexed for search in a worker
     assert expected[1] == ["<generated>/threat-vectors/v003.md:0:0: error: Doc file 'threat-vectors/v003.md' "
                            "contains a link 'missing.md', but the target 'threat-vectors/missing.md' is not "
                            "found among documentation files. [site-warning]"]
     again = memo()
     assert build("again", pages, again) == expected  # the warning comes back from the memo too
-    assert (again.hits, again.misses) == (first.misses, 0)  # the pages and the hand-written ones
+    assert (again.hits, again.misses) == (first.misses, 0)  # the hand-written pages too
+    assert entries() == filled  # nor indexed again
 
     pages["threat-vectors/v003.md"] = pages["threat-vectors/v003.md"].replace("[gone](missing.md)", "home")
     pages["threat-vectors/v050.md"] += "\nA new paragraph.\n"
     edited = memo()
     assert build("edited", pages, edited) == build("edited-plain", pages, None)
     assert (edited.hits, edited.misses) == (first.misses - 2, 2)
+    assert len(entries()) == len(filled) + 4
     assert build("edited", pages, edited)[1] == []
 
     pages["threat-vectors/new.md"] = "---\ntitle: New\n---\n\n# New\n"  # links may now resolve elsewhere
@@ -180,8 +187,8 @@ def test_serve_keeps_in_memory_the_pages_its_last_build_converted(tmp_path: Path
         return memo.hits
 
     assert build(first) == 0
-    pages = build(first)
-    assert pages > len(first)  # the hand-written pages too
-    assert build(second) == pages - 1
-    assert build(first) == pages - 1  # the build of `second` did not use v4's first text: let go
-    assert build(first) == pages
+    kept = build(first)  # each page converted and indexed for search
+    assert kept == 2 * (len(first) + 2)  # the two hand-written pages too
+    assert build(second) == kept - 2
+    assert build(first) == kept - 2  # the build of `second` did not use v4's first text: let go
+    assert build(first) == kept

@@ -26,6 +26,7 @@ import json
 import logging
 import pickle
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -87,6 +88,7 @@ class _Job:
     records: list[logging.LogRecord]  # the log collector's list, which workers append to
     workers: int
     memo: Memo | None = None
+    setup: Any = None  # digest of what every memo key depends on (see _setup)
     todo: list[Any] = field(default_factory=list)  # the pages the workers take ranges of
 
 
@@ -169,6 +171,17 @@ def _convert(job: _Job) -> None:
 def _page_keys(job: _Job) -> list[str]:
     """What converting each page depends on: the settings, the files beside it (links are
     resolved and checked against them), the MkDocs and Markdown code, its place and its text."""
+    job.setup = _setup(job)
+    keys = []
+    for page in job.pages:
+        digest = job.setup.copy()
+        meta = json.dumps(page.meta, sort_keys=True, default=repr)
+        digest.update(f"\0page\0{page.file.src_uri}\0{meta}\0{page.markdown}".encode())
+        keys.append(digest.hexdigest())
+    return keys
+
+
+def _setup(job: _Job) -> Any:
     from importlib.metadata import version
 
     setup = hashlib.sha256()
@@ -177,13 +190,23 @@ def _page_keys(job: _Job) -> list[str]:
     setup.update(Path(__file__).read_bytes())
     setup.update(Path(job.cfg.config_file_path).read_bytes())
     setup.update("\0".join(sorted(file.src_uri for file in job.files)).encode())
-    keys = []
-    for page in job.pages:
-        digest = setup.copy()
-        meta = json.dumps(page.meta, sort_keys=True, default=repr)
-        digest.update(f"\0{page.file.src_uri}\0{meta}\0{page.markdown}".encode())
-        keys.append(digest.hexdigest())
-    return keys
+    return setup
+
+
+def _entries_key(job: _Job, page: Any) -> str:
+    """What the search plugin indexes of a page: its HTML, the anchors of its table of contents,
+    its address, title and front matter (and the plugin's code, among the versions)."""
+    digest = job.setup.copy()
+    meta = json.dumps(page.meta, sort_keys=True, default=repr)
+    anchors = "\0".join(_anchors(page.toc or []))
+    digest.update(f"\0search\0{page.url}\0{page.title}\0{meta}\0{anchors}\0{page.content}".encode())
+    return digest.hexdigest()
+
+
+def _anchors(toc: Any) -> Iterator[str]:
+    for item in toc:
+        yield item.id
+        yield from _anchors(item.children)
 
 
 def _write(job: _Job) -> None:
@@ -202,10 +225,13 @@ def _write(job: _Job) -> None:
     job.todo = job.pages
     written = [_unpickled(data, job) for data in _on_workers(job, _write_share)]
     del job.records[mark:], index[first:]  # what a share made in this process comes back below
-    for entries, logged, _ in written:
+    for entries, logged, _, indexed in written:
         job.records += logged
         index += entries
-    _stop_if(any(failed for _, _, failed in written), "writing pages")
+        if job.memo is not None:
+            for key, made in indexed:
+                job.memo.put(key, made)
+    _stop_if(any(failed for _, _, failed, _ in written), "writing pages")
 
 
 def _included() -> Any:
@@ -310,20 +336,45 @@ def _convert_page(page: Any, job: _Job, failed: list[bool]) -> None:
 
 def _write_share(start: int, end: int) -> list[bytes]:
     """In a worker: each page of the range written into the theme; the search entries made, the
-    log, whether a page failed, pickled."""
+    log, whether a page failed, and the entries of the pages indexed here by memo key, pickled."""
     from mkdocs.commands.build import _build_page
 
     job = _JOB[0]
+    search = job.cfg.plugins.get("material/search")
+    if search is None or not search.config.enabled:
+        search = None
     index = _search_entries(job.cfg)
     first_entry, first_record = len(index), len(job.records)
     failed = False
+    indexed = []
     for page in job.todo[start:end]:
+        key = _entries_key(job, page) if search is not None and job.memo is not None else ""
+        kept = job.memo.get(key) if job.memo is not None and key else None
+        start_entry = len(index)
         try:
-            _build_page(page, job.cfg, job.doc_files, job.nav, job.env, False, page.file.inclusion.is_excluded())
+            with _indexing_as(search, kept):
+                _build_page(page, job.cfg, job.doc_files, job.nav, job.env, False, page.file.inclusion.is_excluded())
         except Exception:  # _build_page logged it
             failed = True
             break
-    return [_pickled((index[first_entry:], _plain(job.records[first_record:]), failed))]
+        if key and kept is None:
+            indexed.append((key, index[start_entry:]))
+    return [_pickled((index[first_entry:], _plain(job.records[first_record:]), failed, indexed))]
+
+
+@contextmanager
+def _indexing_as(search: Any, kept: list[Any] | None) -> Iterator[None]:
+    """The search plugin indexes the next page as `kept` says, when its entries were kept: its
+    HTML parser is half of writing a page. It still takes its markers out of the page."""
+    if search is None or kept is None:
+        yield
+        return
+    index = search.search_index
+    index.add_entry_from_context = lambda page: index.entries.extend(kept)
+    try:
+        yield
+    finally:
+        del index.add_entry_from_context
 
 
 def _plain(records: list[logging.LogRecord]) -> list[logging.LogRecord]:

@@ -20,6 +20,7 @@ from tide.build import compile_catalogue, site_sources
 from tide.config import load_config
 from tide.render import iter_markdown
 from tide.site import build_site
+from tide.site_memo import RecentMemo
 
 
 def serial_and_parallel(build: Callable[[Path], Any], tmp_path: Path,
@@ -161,7 +162,7 @@ def test_pages_converted_before_come_from_the_memo_and_change_nothing(
     assert added.hits == 0
 
 
-class CountingMemo(site_parallel.RecentMemo):
+class CountingMemo(RecentMemo):
     def __init__(self) -> None:
         super().__init__()
         self.hits = 0

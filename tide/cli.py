@@ -184,7 +184,7 @@ def _serve(args: argparse.Namespace) -> int:
     from tide.diagnostics import Diagnostic, format_diagnostics, sort_diagnostics
     from tide.render import render_markdown
     from tide.site import build_site, serve_site
-    from tide.site_parallel import RecentMemo
+    from tide.site_memo import RecentMemo
 
     config, paths = _config(), _paths(args)
     templates = args.templates or config.root / "templates"

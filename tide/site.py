@@ -32,7 +32,7 @@ import yaml
 from tide.config import Config
 from tide.diagnostics import Diagnostic, error
 from tide.model import AttackInfo
-from tide.site_parallel import Memo
+from tide.site_memo import Memo
 
 ATTACK_NOTICE = (
     "© The MITRE Corporation. This work is reproduced and distributed with the permission of "

@@ -9,9 +9,9 @@ validation, the static files and the search index (each worker's entries come ba
 together in page order). What a worker changed on a page comes back and is set on this
 process's page; the log records of each page come back too, in page order.
 
-Converted pages can be kept (a `Memo`: the build's cache, or memory for `tide serve`), keyed by
-everything converting depends on; only the pages that miss are converted. Writing the pages into
-the theme is always done again: each page carries the navigation, whose every title could change.
+Converted pages and their search entries can be kept (tide.site_memo); only the pages that miss
+are converted, only those whose entries miss are indexed. Writing the pages into the theme is
+always done again: each page carries the navigation, whose every title could change.
 
 Only used where it is known to give the serial build's bytes: MkDocs 1.6 and no plugins but
 those named in KNOWN_PLUGINS. Anything else builds serially (`tide.site.run_mkdocs`).
@@ -20,17 +20,16 @@ those named in KNOWN_PLUGINS. Anything else builds serially (`tide.site.run_mkdo
 from __future__ import annotations
 
 import gc
-import hashlib
 import io
-import json
 import logging
 import pickle
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
+
+from tide.site_memo import Memo, entries_key, page_key, setup_digest
 
 # Plugins whose per-page work leaves no state behind but what is merged here (search) or what
 # is made in this process before the workers fork (tags, edit links).
@@ -43,36 +42,6 @@ def usable(cfg: Any) -> bool:
     import mkdocs
 
     return mkdocs.__version__.startswith("1.6.") and set(cfg.plugins) <= KNOWN_PLUGINS
-
-
-class Memo(Protocol):
-    """Where converted pages are kept between builds (tide.cache.Cache)."""
-
-    def get(self, key: str) -> Any | None: ...
-
-    def put(self, key: str, value: Any) -> None: ...
-
-
-class RecentMemo:
-    """Converted pages kept in memory by a process that builds again and again (`tide serve`):
-    what the last build used, and what this one used or made so far."""
-
-    def __init__(self) -> None:
-        self._last: dict[str, Any] = {}
-        self._this: dict[str, Any] = {}
-
-    def get(self, key: str) -> Any | None:
-        value = self._this.get(key, self._last.get(key))
-        if value is not None:
-            self._this[key] = value
-        return value
-
-    def put(self, key: str, value: Any) -> None:
-        self._this[key] = value
-
-    def next_build(self) -> None:
-        """Let go of what this build did not use."""
-        self._last, self._this = self._this, {}
 
 
 @dataclass
@@ -88,7 +57,7 @@ class _Job:
     records: list[logging.LogRecord]  # the log collector's list, which workers append to
     workers: int
     memo: Memo | None = None
-    setup: Any = None  # digest of what every memo key depends on (see _setup)
+    setup: Any = None  # what every memo key depends on (tide.site_memo.setup_digest)
     todo: list[Any] = field(default_factory=list)  # the pages the workers take ranges of
 
 
@@ -147,66 +116,23 @@ def _convert(job: _Job) -> None:
     cfg, records, memo = job.cfg, job.records, job.memo
     mark = len(records)
     read = [_logged(records, partial(_read, page, cfg, job.files)) for page in job.pages]
-    keys = _page_keys(job) if memo is not None else [""] * len(job.pages)
+    if memo is not None:
+        job.setup = setup_digest(job.cfg, job.files)
+    keys = [page_key(job.setup, page) if memo is not None else "" for page in job.pages]
     kept = [memo.get(key) if memo is not None else None for key in keys]
     job.todo = [page for page, data in zip(job.pages, kept, strict=True) if not isinstance(data, bytes)]
     made = iter(list(_on_workers(job, _convert_share)))
     del records[mark:]  # put back page by page, with what converting logged
     failed = False
-    for page, key, own, data in zip(job.pages, keys, read, kept, strict=True):
-        if not isinstance(data, bytes):
-            data = next(made)
-            converted = _unpickled(data, job)
-            if memo is not None and not converted[2]:
-                memo.put(key, data)
-        else:
-            converted = _unpickled(data, job)
-        changes, logged, failed_here = converted
+    for page, key, own, found in zip(job.pages, keys, read, kept, strict=True):
+        data = found if isinstance(found, bytes) else next(made)
+        changes, logged, failed_here = _unpickled(data, job)
+        if data is not found and memo is not None and not failed_here:
+            memo.put(key, data)
         records += own + logged
         vars(page).update(changes)
         failed = failed or failed_here
     _stop_if(failed, "reading pages")
-
-
-def _page_keys(job: _Job) -> list[str]:
-    """What converting each page depends on: the settings, the files beside it (links are
-    resolved and checked against them), the MkDocs and Markdown code, its place and its text."""
-    job.setup = _setup(job)
-    keys = []
-    for page in job.pages:
-        digest = job.setup.copy()
-        meta = json.dumps(page.meta, sort_keys=True, default=repr)
-        digest.update(f"\0page\0{page.file.src_uri}\0{meta}\0{page.markdown}".encode())
-        keys.append(digest.hexdigest())
-    return keys
-
-
-def _setup(job: _Job) -> Any:
-    from importlib.metadata import version
-
-    setup = hashlib.sha256()
-    for name in ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "pygments"):
-        setup.update(f"{name} {version(name)}\0".encode())
-    setup.update(Path(__file__).read_bytes())
-    setup.update(Path(job.cfg.config_file_path).read_bytes())
-    setup.update("\0".join(sorted(file.src_uri for file in job.files)).encode())
-    return setup
-
-
-def _entries_key(job: _Job, page: Any) -> str:
-    """What the search plugin indexes of a page: its HTML, the anchors of its table of contents,
-    its address, title and front matter (and the plugin's code, among the versions)."""
-    digest = job.setup.copy()
-    meta = json.dumps(page.meta, sort_keys=True, default=repr)
-    anchors = "\0".join(_anchors(page.toc or []))
-    digest.update(f"\0search\0{page.url}\0{page.title}\0{meta}\0{anchors}\0{page.content}".encode())
-    return digest.hexdigest()
-
-
-def _anchors(toc: Any) -> Iterator[str]:
-    for item in toc:
-        yield item.id
-        yield from _anchors(item.children)
 
 
 def _write(job: _Job) -> None:
@@ -348,7 +274,7 @@ def _write_share(start: int, end: int) -> list[bytes]:
     failed = False
     indexed = []
     for page in job.todo[start:end]:
-        key = _entries_key(job, page) if search is not None and job.memo is not None else ""
+        key = entries_key(job.setup, page) if search is not None and job.memo is not None else ""
         kept = job.memo.get(key) if job.memo is not None and key else None
         start_entry = len(index)
         try:

@@ -193,3 +193,29 @@ def test_serve_keeps_in_memory_the_pages_its_last_build_converted(tmp_path: Path
     assert build(second) == kept - 2
     assert build(first) == kept - 2  # the build of `second` did not use v4's first text: let go
     assert build(first) == kept
+
+
+def test_the_script_check_on_workers_finds_what_it_finds_in_one_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tide import site
+
+    # Pages 9, 23 and 300 fall in shares 2, 0 and 5 of the check: diagnostics come in page order.
+    hostile = {9: "<script>alert(1)</script>", 23: "<img src=x onerror=alert(2)>", 300: "[x](javascript:alert(3))"}
+    pages = {"index.md": "---\ntitle: Home\n---\n\n# Home\n"}
+    for i in range(site._SAFETY_PARALLEL_FROM + 10):
+        pages[f"threat-vectors/v{i:03}.md"] = f"---\ntitle: V{i}\n---\n\n# V{i}\n\n{hostile.get(i, 'Plain.')}\n"
+    forks: list[int] = []
+    real_pool = tide.outputs.fork_pool
+    monkeypatch.setattr(tide.outputs, "fork_pool", lambda workers: forks.append(workers) or real_pool(workers))
+
+    def found(jobs: str) -> list[str]:
+        monkeypatch.setenv("TIDE_JOBS", jobs)
+        return [d.text() for d in build_site(pages, SITE, tmp_path / jobs, site_config(), ATTACK)]
+
+    alone = found("1")
+    assert forks == []
+    assert found("2") == alone
+    assert forks == [2, 2, 2]  # the two page loops, then the script check
+    assert list(dict.fromkeys(line.split(":")[0] for line in alone)) == [
+        "<generated>/threat-vectors/v009.md", "<generated>/threat-vectors/v023.md",
+        "<generated>/threat-vectors/v300.md"]

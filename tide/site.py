@@ -77,8 +77,8 @@ def build_site(
     `sources` maps an object page to its object file, relative to the directory that
     `config.edit_uri` names (`threat-vectors/x.yaml`): the page gets an edit link there and
     diagnostics about it name that file. A `source:` key in the page's front matter does the
-    same; pages with neither get no edit link. With a `memo`, pages converted to HTML by an
-    earlier build are not converted again (tide.site_parallel).
+    same; pages with neither get no edit link. With a `memo`, what an earlier build made of a page
+    that did not change (its HTML, its search entries) is not made again (tide.site_memo).
     """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -651,6 +651,8 @@ def check_site_safety(site_dir: Path, pages: Mapping[str, str], sources: _Source
     generated page comes from object text and fails the build. A page whose suspect pieces (see
     `_SUSPECTS`) are exactly the 404 page's holds nothing else that could run, and is not parsed.
     """
+    from tide.outputs import fork_pool, jobs, worker_errors
+
     sources = sources or _Sources()
     reference = site_dir / "404.html"
     theme = _Theme(site_dir)
@@ -658,8 +660,6 @@ def check_site_safety(site_dir: Path, pages: Mapping[str, str], sources: _Source
         data = reference.read_bytes()
         theme.scripts = {_script_key(reference, site_dir, src, text) for src, text in _scan(data).scripts}
         theme.suspects = _suspects(data, "404.html")
-    from tide.outputs import jobs
-
     rels = sorted(pages)
     shares = []
     for i in range(_SAFETY_SHARES):
@@ -668,8 +668,6 @@ def check_site_safety(site_dir: Path, pages: Mapping[str, str], sources: _Source
     if len(rels) < _SAFETY_PARALLEL_FROM or jobs() < 2:
         found = [_unsafe_pages(*share) for share in shares]
     else:
-        from tide.outputs import fork_pool, worker_errors
-
         with fork_pool(min(jobs(), _SAFETY_SHARES)) as pool, worker_errors():
             found = list(pool.map(_unsafe_pages, *zip(*shares, strict=True)))
     # Back in page order: share i checked pages i, i + n, i + 2n...

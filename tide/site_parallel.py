@@ -67,13 +67,13 @@ _JOB: list[_Job] = []
 def build(cfg: Any, records: list[logging.LogRecord], workers: int, memo: Memo | None = None) -> None:
     """Build the site of `cfg` (loaded, plugins started) as `mkdocs.commands.build.build` does,
     with `workers` processes. `records` is the list MkDocs' log records go to: each page's come
-    back into it in page order. With a `memo`, a page converted by an earlier build from the same
-    Markdown, with the same settings and the same files around it, is not converted again."""
+    back into it in page order. With a `memo`, what an earlier build made of a page with the same
+    Markdown, settings and files around it (its HTML, its search entries) is not made again."""
     from mkdocs.exceptions import Abort, BuildError
 
     try:
         job = _gather(cfg, records, workers)
-        job.memo = memo
+        cfg, job.memo = job.cfg, memo  # the configuration as the plugins left it
         _convert(job)
         _write(job)
         for page in job.pages:

@@ -1,5 +1,7 @@
 """The site built on every core (tide.site_parallel) is MkDocs' own serial build, byte for byte:
-pages, search index, tag listings, sitemap, and the diagnostics in the same order."""
+pages, search index, tag listings, sitemap, and the diagnostics in the same order; what is kept
+between builds (tide.site_memo) changes none of it; the script check on workers finds what it
+finds in one process."""
 
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ def serial_and_parallel(build: Callable[[Path], Any], tmp_path: Path,
     monkeypatch.setenv("TIDE_JOBS", "2")
     monkeypatch.setattr(tide.outputs, "fork_pool", counted_pool)
     made = build(tmp_path / "parallel")
-    assert forks == [2, 2]  # both page loops ran on two workers
+    assert forks[:2] == [2, 2]  # both page loops ran on two workers (the script check may follow)
     return expected, made
 
 

@@ -221,3 +221,27 @@ def test_the_script_check_on_workers_finds_what_it_finds_in_one_process(
     assert list(dict.fromkeys(line.split(":")[0] for line in alone)) == [
         "<generated>/threat-vectors/v009.md", "<generated>/threat-vectors/v023.md",
         "<generated>/threat-vectors/v300.md"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_damaged_memo_entries_are_misses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    import pickle
+
+    from tide.cache import Cache
+
+    monkeypatch.setenv("TIDE_JOBS", jobs)
+    pages = {"index.md": "---\ntitle: Home\n---\n\n# Home\n"}
+    pages |= {f"threat-vectors/v{i:03}.md": f"---\ntitle: V{i}\n---\n\n# V{i}\n\n## Part\n\nText {i}.\n"
+              for i in range(site_parallel.PARALLEL_FROM + 5)}
+    memo = Cache(tmp_path / "cache", "0" * 64, kind="site")
+
+    def build(out: str) -> dict[str, str]:
+        assert build_site(pages, SITE, tmp_path / out, site_config(), ATTACK, memo=memo) == []
+        return tree(tmp_path / out)
+
+    expected = build("first")
+    damaged = [b"not a pickle", pickle.dumps(("a", "tuple", "of", "four")), pickle.dumps({"not": "a list"})]
+    entries = sorted(path.name for path in memo.dir.rglob("*") if path.is_file())
+    for i, key in enumerate(entries):
+        memo.put(key, damaged[i % len(damaged)])
+    assert build("again") == expected

@@ -119,20 +119,34 @@ def _convert(job: _Job) -> None:
     if memo is not None:
         job.setup = setup_digest(job.cfg, job.files)
     keys = [page_key(job.setup, page) if memo is not None else "" for page in job.pages]
-    kept = [memo.get(key) if memo is not None else None for key in keys]
-    job.todo = [page for page, data in zip(job.pages, kept, strict=True) if not isinstance(data, bytes)]
+    kept = [_kept_conversion(memo.get(key), job) if memo is not None else None for key in keys]
+    job.todo = [page for page, done in zip(job.pages, kept, strict=True) if done is None]
     made = iter(list(_on_workers(job, _convert_share)))
     del records[mark:]  # put back page by page, with what converting logged
     failed = False
-    for page, key, own, found in zip(job.pages, keys, read, kept, strict=True):
-        data = found if isinstance(found, bytes) else next(made)
-        changes, logged, failed_here = _unpickled(data, job)
-        if data is not found and memo is not None and not failed_here:
-            memo.put(key, data)
+    for page, key, own, done in zip(job.pages, keys, read, kept, strict=True):
+        if done is None:
+            data = next(made)
+            done = _unpickled(data, job)
+            if memo is not None and not done[2]:
+                memo.put(key, data)
+        changes, logged, failed_here = done
         records += own + logged
         vars(page).update(changes)
         failed = failed or failed_here
     _stop_if(failed, "reading pages")
+
+
+def _kept_conversion(data: Any, job: _Job) -> Any:
+    """A page's conversion as kept by an earlier build, or None to convert it: a damaged entry
+    is a miss, as every cache entry is (tide.cache)."""
+    if not isinstance(data, bytes):
+        return None
+    try:
+        done = _unpickled(data, job)
+    except Exception:
+        return None
+    return done if isinstance(done, tuple) and len(done) == 3 and isinstance(done[0], dict) else None
 
 
 def _write(job: _Job) -> None:
@@ -276,6 +290,7 @@ def _write_share(start: int, end: int) -> list[bytes]:
     for page in job.todo[start:end]:
         key = entries_key(job.setup, page) if search is not None and job.memo is not None else ""
         kept = job.memo.get(key) if job.memo is not None and key else None
+        kept = kept if isinstance(kept, list) else None  # a damaged entry is a miss
         start_entry = len(index)
         try:
             with _indexing_as(search, kept):

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import tide
 
@@ -47,6 +47,15 @@ def fingerprint(*parts: str) -> str:
     for path in files:
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+class Memo(Protocol):
+    """Where a stage keeps what it made between builds: a Cache below, or memory (`tide serve`).
+    A value that is not what the stage stored is a miss, for the stage to check."""
+
+    def get(self, key: str) -> Any | None: ...
+
+    def put(self, key: str, value: Any) -> None: ...
 
 
 class Cache:

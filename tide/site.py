@@ -29,10 +29,10 @@ from urllib.parse import urljoin, urlsplit
 
 import yaml
 
+from tide.cache import Memo
 from tide.config import Config
 from tide.diagnostics import Diagnostic, error
 from tide.model import AttackInfo
-from tide.site_memo import Memo
 
 ATTACK_NOTICE = (
     "© The MITRE Corporation. This work is reproduced and distributed with the permission of "

@@ -14,15 +14,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
-
-
-class Memo(Protocol):
-    """Where converted pages are kept between builds (tide.cache.Cache)."""
-
-    def get(self, key: str) -> Any | None: ...
-
-    def put(self, key: str, value: Any) -> None: ...
+from typing import Any
 
 
 class RecentMemo:

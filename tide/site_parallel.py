@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from tide.site_memo import Memo, entries_key, page_key, setup_digest
+from tide.cache import Memo
+from tide.site_memo import entries_key, page_key, setup_digest
 
 # Plugins whose per-page work leaves no state behind but what is merged here (search) or what
 # is made in this process before the workers fork (tags, edit links).

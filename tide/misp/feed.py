@@ -6,8 +6,9 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from json.encoder import encode_basestring as _string
-from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
+from tide.cache import Memo
 from tide.config import Config, ConfigError
 from tide.misp.event import event_dict
 from tide.misp.mapping import base_timestamp, event_uuid
@@ -23,14 +24,6 @@ _MANIFEST_FIELDS = ("Orgc", "Tag", "info", "date", "analysis", "threat_level_id"
 
 class MispExportError(ConfigError):
     """The catalogue cannot be exported as configured: the CLI reports it as a configuration error."""
-
-
-class Memo(Protocol):
-    """Where finished events are kept between builds (tide.cache.Cache)."""
-
-    def get(self, key: str) -> Any | None: ...
-
-    def put(self, key: str, value: Any) -> None: ...
 
 
 def export_misp(

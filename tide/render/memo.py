@@ -37,10 +37,11 @@ import pickle
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import jinja2
 
+from tide.cache import Memo
 from tide.model import Actor, Technique, TechniqueRef, Vector, VocabEntry
 from tide.render.lookup import Lookup, actor_key, vector_entries
 
@@ -54,14 +55,6 @@ UNLISTED_FIELDS = frozenset({"description", "terrain", "references", "version", 
 LISTED_FIELDS = tuple(name for name in _READ_FIELDS if name not in UNLISTED_FIELDS)
 _CODE = [*sorted(Path(__file__).parent.glob("*.py")),
          *(Path(__file__).parents[1] / name for name in ("model.py", "slug.py"))]
-
-
-class Memo(Protocol):
-    """Where pages are remembered, e.g. `tide.cache.Cache(root, fingerprint, kind="render")`."""
-
-    def get(self, key: str) -> Any | None: ...
-
-    def put(self, key: str, value: Any) -> None: ...
 
 
 def setup_digest(templates: Path, flavour: str) -> str:

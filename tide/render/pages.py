@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import jinja2
 import yaml
 
+from tide.cache import Memo
 from tide.config import ConfigError
 from tide.model import Catalogue, Vector
 from tide.render.catalogue_views import CatalogueViews
 from tide.render.links import check_path, page_uuid
 from tide.render.lookup import ENTRY_PAGE_FIELDS, Lookup, build_lookup
-from tide.render.memo import Memo, MemoRun, setup_digest
+from tide.render.memo import MemoRun, setup_digest
 from tide.render.tags import vector_tags
 from tide.slug import slugify
 

@@ -181,9 +181,15 @@ def _included() -> Any:
     return InclusionLevel.is_included
 
 
-def _search_entries(cfg: Any) -> list[Any]:
+def _search(cfg: Any) -> Any | None:
+    """Material's search plugin, when it indexes this site."""
     search = cfg.plugins.get("material/search")
-    return search.search_index.entries if search is not None and search.config.enabled else []
+    return search if search is not None and search.config.enabled else None
+
+
+def _search_entries(cfg: Any) -> list[Any]:
+    search = _search(cfg)
+    return search.search_index.entries if search is not None else []
 
 
 def _stop_if(failed: bool, doing: str) -> None:
@@ -251,18 +257,18 @@ def _convert_share(start: int, end: int) -> list[bytes]:
     job = _JOB[0]
     out = []
     for page in job.todo[start:end]:
-        before = dict(vars(page))
-        failed: list[bool] = []
-        logged = _logged(job.records, partial(_convert_page, page, job, failed))
+        before, first_record = dict(vars(page)), len(job.records)
+        converted = _convert_page(page, job)
         changes = {key: value for key, value in vars(page).items() if before.get(key, _MISSING) is not value}
-        out.append(_pickled((changes, _plain(logged), bool(failed))))
+        out.append(_pickled((changes, _plain(job.records[first_record:]), not converted)))
     return out
 
 
 _MISSING = object()
 
 
-def _convert_page(page: Any, job: _Job, failed: list[bool]) -> None:
+def _convert_page(page: Any, job: _Job) -> bool:
+    """Convert `page` as MkDocs does; False, with the error logged as MkDocs words it, if it fails."""
     cfg = job.cfg
     cfg._current_page = page
     try:
@@ -270,9 +276,10 @@ def _convert_page(page: Any, job: _Job, failed: list[bool]) -> None:
         page.content = cfg.plugins.on_page_content(page.content, page=page, config=cfg, files=job.files)
     except Exception as exc:
         logging.getLogger("mkdocs.commands.build").error(f"Error reading page '{page.file.src_uri}': {exc}")
-        failed.append(True)
+        return False
     finally:
         cfg._current_page = None
+    return True
 
 
 def _write_share(start: int, end: int) -> list[bytes]:
@@ -281,9 +288,7 @@ def _write_share(start: int, end: int) -> list[bytes]:
     from mkdocs.commands.build import _build_page
 
     job = _JOB[0]
-    search = job.cfg.plugins.get("material/search")
-    if search is None or not search.config.enabled:
-        search = None
+    search = _search(job.cfg)
     index = _search_entries(job.cfg)
     first_entry, first_record = len(index), len(job.records)
     failed = False

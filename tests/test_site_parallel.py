@@ -25,6 +25,19 @@ from tide.site import build_site
 from tide.site_memo import RecentMemo
 
 
+def counted_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The worker counts of the process pools forked from now on, in order."""
+    forks: list[int] = []
+    real_pool = tide.outputs.fork_pool
+
+    def counted_pool(workers: int) -> Any:
+        forks.append(workers)
+        return real_pool(workers)
+
+    monkeypatch.setattr(tide.outputs, "fork_pool", counted_pool)
+    return forks
+
+
 def serial_and_parallel(build: Callable[[Path], Any], tmp_path: Path,
                         monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
     """`build(out)` with MkDocs' own build, then on two forked workers; the parallel build is
@@ -32,15 +45,8 @@ def serial_and_parallel(build: Callable[[Path], Any], tmp_path: Path,
     with monkeypatch.context() as serial:
         serial.setattr(site_parallel, "usable", lambda cfg: False)
         expected = build(tmp_path / "serial")
-    forks = []
-    real_pool = tide.outputs.fork_pool
-
-    def counted_pool(workers: int) -> Any:
-        forks.append(workers)
-        return real_pool(workers)
-
+    forks = counted_forks(monkeypatch)
     monkeypatch.setenv("TIDE_JOBS", "2")
-    monkeypatch.setattr(tide.outputs, "fork_pool", counted_pool)
     made = build(tmp_path / "parallel")
     assert forks[:2] == [2, 2]  # both page loops ran on two workers (the script check may follow)
     return expected, made
@@ -206,9 +212,7 @@ def test_the_script_check_on_workers_finds_what_it_finds_in_one_process(
     pages = {"index.md": "---\ntitle: Home\n---\n\n# Home\n"}
     for i in range(site._SAFETY_PARALLEL_FROM + 10):
         pages[f"threat-vectors/v{i:03}.md"] = f"---\ntitle: V{i}\n---\n\n# V{i}\n\n{hostile.get(i, 'Plain.')}\n"
-    forks: list[int] = []
-    real_pool = tide.outputs.fork_pool
-    monkeypatch.setattr(tide.outputs, "fork_pool", lambda workers: forks.append(workers) or real_pool(workers))
+    forks = counted_forks(monkeypatch)
 
     def found(jobs: str) -> list[str]:
         monkeypatch.setenv("TIDE_JOBS", jobs)

@@ -16,20 +16,21 @@ from test_misp_vectors import entry, rich_vector, seed_vector, technique
 
 from tide.build import compile_catalogue
 from tide.config import Config, load_config
+from tide.jsontext import indented
 from tide.misp.event import build_event, event_dict
-from tide.misp.feed import creator, dump
+from tide.misp.feed import creator
 from tide.misp.mapping import base_timestamp
 from tide.model import Actor, Chain, Organisation, Reference, TechniqueRef, Vector
 
 
 def reference_feed(vector: Vector, org: Organisation, base: int) -> bytes:
     event = build_event(vector, org, base).to_feed(with_distribution=False, with_local_tags=False)["Event"]
-    return dump({"Event": event})
+    return indented({"Event": event})
 
 
 def assert_same_as_pymisp(vector: Vector, org: Organisation) -> None:
     base = base_timestamp(vector)
-    data = dump({"Event": event_dict(vector, org, base)})
+    data = indented({"Event": event_dict(vector, org, base)})
     assert data.decode() == reference_feed(vector, org, base).decode(), vector.path
     loaded = MISPEvent()
     loaded.load(data)
@@ -126,12 +127,12 @@ def standard_dump(data: object) -> bytes:
     return (json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def test_dump_writes_what_the_standard_encoder_writes_for_every_corpus_event(corpus: Path) -> None:
+def test_events_are_what_the_standard_encoder_writes_for_every_corpus_event(corpus: Path) -> None:
     vectors, config = compiled(corpus)
     assert len(vectors) == 226
     for vector in vectors:
         event = {"Event": event_dict(vector, creator(vector, config), base_timestamp(vector))}
-        assert dump(event) == standard_dump(event), vector.path
+        assert indented(event) == standard_dump(event), vector.path
 
 
 @pytest.mark.parametrize("value", [
@@ -139,23 +140,31 @@ def test_dump_writes_what_the_standard_encoder_writes_for_every_corpus_event(cor
     {"z": 1, "a": -2.5, "m": [True, False, None, 0, 10**20]},
     {"é": "naïve \u2028 \x00 \" \\ / \t\n", "emoji": "\U0001f600", "ctl": "\x1f\x7f"},
     ["x", ("tuple", 1), {"nested": {"deeper": ["and", {"deepest": "yes"}]}}],
-    {"nan": float("nan"), "inf": float("inf")},
+    {"every character": "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)},
+    {"64 bits": [-(2**63), 2**64 - 1], "beyond": 2**64},
 ])
-def test_dump_writes_what_the_standard_encoder_writes(value: object) -> None:
-    assert dump(value) == standard_dump(value)
+def test_indented_writes_what_the_standard_encoder_writes(value: object) -> None:
+    assert indented(value) == standard_dump(value)
 
 
-@pytest.mark.parametrize("value", [{1: "int key"}, {"set": {1, 2}}, {"bytes": b"x"}])
-def test_dump_leaves_what_json_cannot_write_to_the_standard_encoder(value: object) -> None:
+def test_indented_floats_are_json() -> None:
+    """Events and layers hold no floats; should one come, it is valid JSON (the standard encoder
+    writes NaN, which JSON does not have) and reads back as the same number."""
+    value = {"nan": float("nan"), "small": 1e-05, "big": 1e16, "half": -2.5}
+    assert json.loads(indented(value)) == {"nan": None, "small": 1e-05, "big": 1e16, "half": -2.5}
+
+
+@pytest.mark.parametrize("value", [{1: "int key"}, {"set": {1, 2}}, {"bytes": b"x"}, {"lone": "\ud800"}])
+def test_indented_leaves_what_orjson_refuses_to_the_standard_encoder(value: object) -> None:
     try:
         expected: bytes | type[Exception] = standard_dump(value)
-    except TypeError:
-        expected = TypeError
-    if expected is TypeError:
-        with pytest.raises(TypeError):
-            dump(value)
+    except (TypeError, UnicodeEncodeError) as exc:
+        expected = type(exc)
+    if isinstance(expected, type):
+        with pytest.raises(expected):
+            indented(value)
     else:
-        assert dump(value) == expected
+        assert indented(value) == expected
 
 
 def test_the_manifest_is_what_the_standard_encoder_writes(corpus: Path) -> None:

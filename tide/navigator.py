@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from tide.jsontext import indented
 from tide.model import Catalogue, Technique, Vector
 
 LAYER_FORMAT = "4.5"
@@ -105,4 +105,4 @@ def navigator_layer(catalogue: Catalogue, domain: str = "") -> bytes:
         "selectSubtechniquesWithParent": False,
         "selectVisibleTechniques": False,
     }
-    return (json.dumps(layer, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return indented(layer)

@@ -224,15 +224,18 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
         if site:
             from tide.render import iter_markdown
             from tide.site import build_site
+            from tide.site_carry import FOLDER as SITE
+            from tide.site_carry import SiteCarry
 
             render_memo = Cache(config.root / CACHE_DIR, memo_key, kind="render") if memo_key else None
             site_memo = Cache(config.root / CACHE_DIR, memo_key, kind="site") if memo_key else None
             if site_memo is not None:
                 site_memo.prune()
+            whole = SiteCarry(carry, site_memo) if carry is not None and site_memo is not None else None
             with cycle_collection(True):
                 pages = Utf8Pages(iter_markdown(catalogue, templates, flavour="mkdocs", memo=render_memo))
-                problems = build_site(pages, config.root / "site", stage.path("site"), config, catalogue.attack,
-                                      sources=site_sources(catalogue, config), memo=site_memo)
+                problems = build_site(pages, config.root / "site", stage.path(SITE), config, catalogue.attack,
+                                      sources=site_sources(catalogue, config), memo=site_memo, carry=whole)
             result.diagnostics.extend(problems)
             if any(d.is_error for d in problems):
                 return result  # the staging directory is dropped; the previous build stays

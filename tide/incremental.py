@@ -261,6 +261,7 @@ def _write(out: Path, config: Config, templates: Path, memo_key: str, attack: An
     from tide.render import carry_markdown, vector_page
     from tide.render.lookup import build_lookup
     from tide.render.memo import PageKeys, setup_digest
+    from tide.site_carry import FOLDER as SITE
     from tide.vocabularies import load_vocabularies
 
     vocabularies = load_vocabularies()
@@ -288,7 +289,9 @@ def _write(out: Path, config: Config, templates: Path, memo_key: str, attack: An
         return None
     with Staging(out) as stage:
         carry = Carryover(stage, before)
-        taken = [(rel, (inode, size, mtime)) for rel, (_, inode, size, mtime, _) in before.items() if rel not in made]
+        # The site a build with it left (tide.site_carry) is not part of a --no-site build's output.
+        taken = [(rel, (inode, size, mtime)) for rel, (_, inode, size, mtime, _) in before.items()
+                 if rel not in made and not rel.startswith(f"{SITE}/")]
         taken += [(rel, identity) for rel, identity in record.plain.items() if rel not in made]
         # The events (one folder) in a second process, the rest here (see output.in_two).
         if not in_two(partial(_take, stage), [(r, i) for r, i in taken if not r.startswith("misp/")],

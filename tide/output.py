@@ -87,6 +87,11 @@ class Staging:
             return False
         return True
 
+    def drop(self, folder: str) -> None:
+        """Remove `folder` and all it holds from the staging directory."""
+        shutil.rmtree(os.path.join(self._root, check_relative(folder)), ignore_errors=True)
+        self._dirs = {d for d in self._dirs if d != folder and not d.startswith(f"{folder}/")}
+
     def _target(self, rel: str) -> str:
         folder, _, name = rel.rpartition("/")
         if folder not in self._dirs:
@@ -200,6 +205,20 @@ class Carryover:
             return False
         self._record[rel] = entry
         return True
+
+    def take_folder(self, folder: str, key: str) -> bool:
+        """Link every file of `folder` that the previous build made from `key`, all or none: a
+        producer of a whole folder (the site) asks this. False, and nothing linked, when there are
+        none or any is no longer the one written."""
+        prefix = f"{folder}/"
+        entries = {rel: entry for rel, entry in self.previous.items()
+                   if rel.startswith(prefix) and isinstance(entry, tuple) and len(entry) == 5 and entry[0] == key}
+        for rel, entry in entries.items():
+            if not self.stage.take_over(rel, entry[1:4]):
+                self.stage.drop(folder)
+                return False
+        self._record.update(entries)
+        return bool(entries)
 
     def extra(self, rel: str) -> Any:
         """What the producer kept with a file it took over (see `keyed`)."""

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import yaml
@@ -33,6 +33,9 @@ from tide.cache import Memo
 from tide.config import Config
 from tide.diagnostics import Diagnostic, error
 from tide.model import AttackInfo
+
+if TYPE_CHECKING:
+    from tide.site_carry import SiteCarry
 
 ATTACK_NOTICE = (
     "© The MITRE Corporation. This work is reproduced and distributed with the permission of "
@@ -66,6 +69,7 @@ def build_site(
     project_dir: Path | None = None,
     sources: Mapping[str, str] | None = None,
     memo: Memo | None = None,
+    carry: SiteCarry | None = None,
 ) -> list[Diagnostic]:
     """Build the HTML site of `pages` (relative POSIX path -> Markdown) into `out_dir`.
 
@@ -78,7 +82,9 @@ def build_site(
     `config.edit_uri` names (`threat-vectors/x.yaml`): the page gets an edit link there and
     diagnostics about it name that file. A `source:` key in the page's front matter does the
     same; pages with neither get no edit link. With a `memo`, what an earlier build made of a page
-    that did not change (its HTML, its search entries) is not made again (tide.site_memo).
+    that did not change (its HTML, its search entries) is not made again (tide.site_memo). With a
+    `carry`, the previous build's site is taken over whole when nothing it was made from changed
+    (tide.site_carry); `out_dir` is then the staging directory's "site" folder.
     """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -88,14 +94,22 @@ def build_site(
         if any(d.is_error for d in diagnostics):
             return diagnostics
         found = page_sources(pages, project_site_dir, config, sources)
-        html_dir = Path(tmp) / "html"
-        diagnostics += run_mkdocs(project / CONFIG, html_dir, found, memo)
-        if any(d.is_error for d in diagnostics):
-            return diagnostics
-        diagnostics += check_site_safety(html_dir, pages, found)
-        if any(d.is_error for d in diagnostics):
-            return diagnostics
-        _replace_dir(html_dir, out_dir)
+        config_text = (project / CONFIG).read_text("utf-8")
+        key = carry.key(project, config_text, found.edit_urls, found.display) if carry else None
+        kept = carry.take(key) if carry and key else None
+        if kept is None:
+            html_dir = Path(tmp) / "html"
+            made = run_mkdocs(project / CONFIG, html_dir, found, memo)
+            if not any(d.is_error for d in made):
+                made += check_site_safety(html_dir, pages, found)
+            diagnostics += made
+            if any(d.is_error for d in made):
+                return diagnostics
+            _replace_dir(html_dir, out_dir)
+            if carry and key:
+                carry.made(key, out_dir, made)
+        else:
+            diagnostics += kept
         if project_dir is not None:
             sync_tree(project, Path(project_dir))
     return diagnostics
@@ -120,7 +134,7 @@ def assemble_project(
         return [error(where, 0, 0, "site-config", "the site's MkDocs configuration is missing")]
     try:
         user_text = user_config_path.read_text(encoding="utf-8")
-        user_config = _load_mkdocs_yaml(user_text)
+        user_config = load_mkdocs_yaml(user_text)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         line, column = _yaml_position(exc)
         return [error(where, line, column, "site-config", f"cannot read the site configuration: {exc}")]
@@ -350,7 +364,7 @@ def _unsafe_page_path(rel: str) -> str:
     return ""
 
 
-def _load_mkdocs_yaml(text: str) -> Any:
+def load_mkdocs_yaml(text: str) -> Any:
     # MkDocs' own loader knows its tags (!ENV, !relative, !!python/name:...).
     from mkdocs.utils.yaml import get_yaml_loader
 

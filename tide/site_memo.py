@@ -39,13 +39,19 @@ class RecentMemo:
         self._last, self._this = self._this, {}
 
 
-def setup_digest(cfg: Any, files: Any) -> Any:
-    """A digest of what every key depends on: the code, the settings, the files."""
+def versions_digest() -> Any:
+    """A digest of the versions of MkDocs, its theme and the Markdown stack: their code is ours."""
     from importlib.metadata import version
 
-    setup = hashlib.sha256()
+    digest = hashlib.sha256()
     for name in ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "pygments"):
-        setup.update(f"{name} {version(name)}\0".encode())
+        digest.update(f"{name} {version(name)}\0".encode())
+    return digest
+
+
+def setup_digest(cfg: Any, files: Any) -> Any:
+    """A digest of what every key depends on: the code, the settings, the files."""
+    setup = versions_digest()
     for module in ("site_parallel.py", "site_memo.py"):
         setup.update(Path(__file__).with_name(module).read_bytes())
     setup.update(Path(cfg.config_file_path).read_bytes())

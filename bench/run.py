@@ -8,6 +8,11 @@ next to the floor: a fresh Python process that merely YAML-loads the same files 
 
   validate      tide validate --no-cache
   build         tide build --no-site --no-cache into an empty directory (a cold, full build)
+  build (RAM)   the same into a directory on tmpfs (/dev/shm), where creating a file costs ~15 us
+                whatever was deleted before: on a file system such as this machine's ext4 without
+                a journal, creating files next to ones deleted in the last minutes costs up to
+                500 us each (see BENCHMARKS.md), and the cold build's round deletes the previous
+                round's output
   rebuild       tide build --no-site again, nothing changed (cache and previous output warm)
   incremental   tide build --no-site after one file changed (its description): a quick build
   listed edit   the same after one file's criticality changed, which catalogue pages show: a full
@@ -38,6 +43,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "sharetide" / "tvm"
 TIDE = [sys.executable, "-m", "tide"]
+RAM = Path("/dev/shm")  # tmpfs on Linux
 FLOOR = ("import sys, pathlib, yaml\n"
          "for p in sorted(pathlib.Path(sys.argv[1]).rglob('*.yaml')):\n"
          "    yaml.load(p.read_bytes(), Loader=yaml.CSafeLoader)\n")
@@ -130,6 +136,12 @@ def bench(size: int, work: Path, rounds: int) -> None:
     validate = timed([*TIDE, "validate", "--no-cache", str(src)], rounds=rounds)
     build_cmd = [*TIDE, "build", "--no-site", "--out", str(out), str(src)]
     build = timed([*build_cmd, "--no-cache"], prepare=cold, rounds=rounds)
+    in_ram = None
+    if RAM.is_dir() and os.access(RAM, os.W_OK):
+        out_ram = RAM / f"tide-bench-out-{size}"
+        in_ram = timed([*TIDE, "build", "--no-site", "--no-cache", "--out", str(out_ram), str(src)],
+                       prepare=lambda: shutil.rmtree(out_ram, ignore_errors=True), rounds=rounds)
+        shutil.rmtree(out_ram, ignore_errors=True)
     cold()
     memory = peak_memory_mb([*build_cmd, "--no-cache"])
     written, writing = write_floor(out, work, rounds)  # `out` holds the cold build's output now
@@ -149,6 +161,8 @@ def bench(size: int, work: Path, rounds: int) -> None:
     print(f"N = {len(files)}   floor (libyaml load, fresh process) {floor * 1000:.0f} ms")
     row("validate", validate)
     row("build", build)
+    if in_ram is not None:
+        row("build (RAM)", in_ram, "   the same, its output on tmpfs")
     row("rebuild", rebuild)
     row("incremental", incremental, f"   {incremental / build * 100:5.1f}% of the cold build")
     row("listed edit", listed, f"   {listed / build * 100:5.1f}% of the cold build")

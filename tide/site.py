@@ -94,8 +94,8 @@ def build_site(
         if any(d.is_error for d in diagnostics):
             return diagnostics
         found = page_sources(pages, project_site_dir, config, sources)
-        config_text = (project / CONFIG).read_text("utf-8")
-        key = carry.key(project, config_text, found.edit_urls, found.display) if carry else None
+        key = (carry.key(project, (project / CONFIG).read_text("utf-8"), found.edit_urls, found.display)
+               if carry else None)
         kept = carry.take(key) if carry and key else None
         if kept is None:
             html_dir = Path(tmp) / "html"

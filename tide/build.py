@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tide.cache import CACHE_DIR, Cache, entries_to_keep, fingerprint
+from tide.cache import Cache, entries_to_keep, fingerprint
 from tide.config import Config, ConfigError
 from tide.diagnostics import Diagnostic
 from tide.enrich import link_vectors, local_vector
@@ -99,7 +99,7 @@ def check(paths: list[Path], config: Config, attack_file: Path | None = None,
     links: list[Links] = []
     if use_cache:  # every ATT&CK snapshot in use (domains, versions, files) is part of the key
         result.cache_key = fingerprint(attack.versions(), *(str(s) for s in attack.sources))
-        Cache(config.root / CACHE_DIR, result.cache_key).prune()
+        Cache.of_project(config.root, result.cache_key).prune()
     checked = _check_files(files, attack_file, config, enrich, result.cache_key)
     for path, (vector, found, link) in zip(files, checked, strict=True):
         if isinstance(vector, bytes):
@@ -146,7 +146,7 @@ def _check_chunk(files: list[Path], attack_file: Path | None, config: Config, ke
     from tide.attack import load_attack
 
     attack = load_attack(attack_file, config)  # memoised: inherited from the parent when forked
-    cache = Cache(config.root / CACHE_DIR, cache_key) if cache_key else None
+    cache = Cache.of_project(config.root, cache_key) if cache_key else None
     out: list[Checked] = []
     for path in files:
         name = path.as_posix()
@@ -227,8 +227,8 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
             from tide.site_carry import FOLDER as SITE
             from tide.site_carry import SiteCarry
 
-            render_memo = Cache(config.root / CACHE_DIR, memo_key, kind="render") if memo_key else None
-            site_memo = Cache(config.root / CACHE_DIR, memo_key, kind="site") if memo_key else None
+            render_memo = Cache.of_project(config.root, memo_key, kind="render") if memo_key else None
+            site_memo = Cache.of_project(config.root, memo_key, kind="site") if memo_key else None
             if site_memo is not None:
                 site_memo.prune()
             whole = SiteCarry(carry, site_memo) if carry is not None and site_memo is not None else None
@@ -251,7 +251,7 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
         carried.put(carried_key, (files, record))
         incremental.forget()
         for kind in ("check", "render", "misp", "site"):
-            Cache(config.root / CACHE_DIR, memo_key, kind=kind).trim(entries_to_keep(result.files))
+            Cache.of_project(config.root, memo_key, kind=kind).trim(entries_to_keep(result.files))
     return result
 
 

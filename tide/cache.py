@@ -69,6 +69,11 @@ class Cache:
         self.hits = 0
         self.misses = 0
 
+    @classmethod
+    def of_project(cls, project: Path, key: str, kind: str = "check") -> Cache:
+        """The cache of one kind in the project at `project` (its `.tide-cache/`)."""
+        return cls(project / CACHE_DIR, key, kind)
+
     @staticmethod
     def entry_key(display_path: str, raw: bytes) -> str:
         return hashlib.sha256(display_path.encode() + b"\0" + raw).hexdigest()

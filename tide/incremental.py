@@ -35,7 +35,7 @@ from typing import Any
 
 import tide
 from tide.build import Checked, Result, _check_chunk
-from tide.cache import CACHE_DIR, Cache, fingerprint
+from tide.cache import Cache, fingerprint
 from tide.config import Config
 from tide.diagnostics import Diagnostic
 from tide.enrich import catalogue_order, link_known
@@ -87,7 +87,7 @@ def setup(memo_key: str, templates: Path, config: Config) -> tuple[Any, ...]:
 def record_store(config: Config, memo_key: str, out: Path) -> tuple[Cache, str]:
     """Where the records of builds into `out` are kept, and under which key."""
     key = hashlib.sha256(str(out.absolute()).encode("utf-8", "surrogatepass")).hexdigest()
-    return Cache(config.root / CACHE_DIR, memo_key, kind="outputs"), key
+    return Cache.of_project(config.root, memo_key, kind="outputs"), key
 
 
 def stored(store: Cache, key: str) -> tuple[CarryRecord | None, Record | None]:
@@ -322,7 +322,7 @@ def _write(out: Path, config: Config, templates: Path, memo_key: str, attack: An
 
 
 def _memo(config: Config, memo_key: str, kind: str) -> Cache:
-    return Cache(config.root / CACHE_DIR, memo_key, kind=kind)
+    return Cache.of_project(config.root, memo_key, kind=kind)
 
 
 def _identity(path: Path) -> FileIdentity | None:

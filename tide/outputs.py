@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tide.cache import CACHE_DIR, Cache
+from tide.cache import Cache
 from tide.config import Config
 from tide.model import Catalogue
 from tide.output import Carryover, Staging
@@ -115,7 +115,7 @@ class _Job:
     listings: dict[str, str]  # filled by the catalogue pages
 
     def memo(self, kind: str) -> Cache | None:
-        return Cache(self.config.root / CACHE_DIR, self.memo_key, kind=kind) if self.memo_key else None
+        return Cache.of_project(self.config.root, self.memo_key, kind=kind) if self.memo_key else None
 
     def catalogue_pages(self) -> Iterator[tuple[str, bytes | None]]:
         yield from self._pages(None, True, self.carry, self.listings)

@@ -299,15 +299,16 @@ def _write(out: Path, config: Config, templates: Path, memo_key: str, attack: An
             return None
         plain = dict(record.plain)
         pages = carry.under("markdown")
-        for rel, text in carry_markdown(look.catalogue, templates, "portable", _memo(config, memo_key, "render"),
-                                        pages, (0, 1), False, look):
+        render_memo = Cache.of_project(config.root, memo_key, "render")
+        for rel, text in carry_markdown(look.catalogue, templates, "portable", render_memo, pages, (0, 1), False, look):
             if text is not None:
                 carry.wrote(f"markdown/{rel}", stage.write(f"markdown/{rel}", text.encode("utf-8")))
         done: list[EventDone] = [(uuid, kept[0], kept[1]) for uuid, kept in feed.items()
                                  if f"misp/{uuid}.json" not in events]
         ordered_changed = Catalogue(tuple(catalogue_order(changed)), vocabularies, attack.info)
-        for uuid, listed, hashes, name, data in misp_events(ordered_changed, config, previous,
-                                                            _memo(config, memo_key, "misp"), carry.under("misp")):
+        misp_memo = Cache.of_project(config.root, memo_key, "misp")
+        for uuid, listed, hashes, name, data in misp_events(ordered_changed, config, previous, misp_memo,
+                                                            carry.under("misp")):
             done.append((uuid, listed, hashes))
             if data is not None:
                 carry.wrote(f"misp/{name}", stage.write(f"misp/{name}", data))
@@ -319,10 +320,6 @@ def _write(out: Path, config: Config, templates: Path, memo_key: str, attack: An
         if rel.startswith("misp/"):  # what a full build would key this event by next time
             files[rel] = (next_key(kept_with), inode, size, mtime, kept_with)
     return files, plain
-
-
-def _memo(config: Config, memo_key: str, kind: str) -> Cache:
-    return Cache.of_project(config.root, memo_key, kind=kind)
 
 
 def _identity(path: Path) -> FileIdentity | None:

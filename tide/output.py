@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 _SAFE_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+-]*$")
 FileIdentity = tuple[int, int, int]  # inode, size, modification time (ns): a file as it was written
@@ -197,7 +197,7 @@ class Carryover:
         """Link `rel` from the previous output if it was made from `key` (and what was kept with
         it is `usable`). Asked before anything is written at `rel`, never after."""
         entry = self.previous.get(rel)
-        if not (isinstance(entry, tuple) and len(entry) == 5 and entry[0] == key):
+        if not _made_from(entry, key):
             return False
         if usable is not None and not usable(entry[4]):
             return False
@@ -212,7 +212,7 @@ class Carryover:
         none or any is no longer the one written."""
         prefix = f"{folder}/"
         entries = {rel: entry for rel, entry in self.previous.items()
-                   if rel.startswith(prefix) and isinstance(entry, tuple) and len(entry) == 5 and entry[0] == key}
+                   if rel.startswith(prefix) and _made_from(entry, key)}
         for rel, entry in entries.items():
             if not self.stage.take_over(rel, entry[1:4]):
                 self.stage.drop(folder)
@@ -243,6 +243,11 @@ class Carryover:
 
     def record(self) -> dict[str, tuple[str, int, int, int, Any]]:
         return self._record
+
+
+def _made_from(entry: object, key: str) -> TypeGuard[tuple[str, int, int, int, Any]]:
+    """Whether a record entry (key, inode, size, modification time, extra) was made from `key`."""
+    return isinstance(entry, tuple) and len(entry) == 5 and entry[0] == key
 
 
 class FolderCarryover:

@@ -134,13 +134,16 @@ def bench(size: int, work: Path, rounds: int) -> None:
         shutil.rmtree(out, ignore_errors=True)
 
     validate = timed([*TIDE, "validate", "--no-cache", str(src)], rounds=rounds)
-    build_cmd = [*TIDE, "build", "--no-site", "--out", str(out), str(src)]
+    def build_into(target: Path) -> list[str]:
+        return [*TIDE, "build", "--no-site", "--out", str(target), str(src)]
+
+    build_cmd = build_into(out)
     build = timed([*build_cmd, "--no-cache"], prepare=cold, rounds=rounds)
     in_ram = None
     if RAM.is_dir() and os.access(RAM, os.W_OK):
         out_ram = RAM / f"tide-bench-out-{size}"
-        in_ram = timed([*TIDE, "build", "--no-site", "--no-cache", "--out", str(out_ram), str(src)],
-                       prepare=lambda: shutil.rmtree(out_ram, ignore_errors=True), rounds=rounds)
+        in_ram = timed([*build_into(out_ram), "--no-cache"], prepare=lambda: shutil.rmtree(out_ram, ignore_errors=True),
+                       rounds=rounds)
         shutil.rmtree(out_ram, ignore_errors=True)
     cold()
     memory = peak_memory_mb([*build_cmd, "--no-cache"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,21 @@ def test_every_invalid_case_fails_in_one_bounded_run_without_traceback() -> None
     reported = {line.split(":")[0] for line in proc.stdout.splitlines()}
     cases = {str(p) for p in INVALID.glob("*.yaml")}
     assert cases - reported == set(), "every invalid case must produce a diagnostic"
+
+
+def test_the_program_ends_with_both_streams_written() -> None:
+    # As a program, tide ends with os._exit (tide.cli._finish): what it printed must be flushed
+    # first. A pipe is block-buffered, so a lost flush would leave stdout cut short or empty.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    proc = subprocess.run([sys.executable, "-m", "tide", "validate", "--format", "json", str(INVALID)],
+                          capture_output=True, text=True, timeout=60, check=False, env=env)
+    assert proc.returncode == 1
+    assert proc.stdout.endswith("]\n")
+    reported = json.loads(proc.stdout)
+    files = {str(p) for p in INVALID.rglob("*.yaml")}
+    assert {d["path"] for d in reported} == files
+    errors = sum(d["severity"] == "error" for d in reported)
+    assert f"validated {len(files)} files: {errors} errors," in proc.stderr
 
 
 def test_json_format(capsys: pytest.CaptureFixture[str]) -> None:

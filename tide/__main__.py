@@ -1,3 +1,3 @@
-from tide.cli import main
+from tide.cli import program
 
-raise SystemExit(main())
+raise SystemExit(program())

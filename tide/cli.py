@@ -23,6 +23,13 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 Command = Callable[[argparse.Namespace], int]
+_PROGRAM: list[bool] = []  # set when running as the `tide` program, not called from Python
+
+
+def program() -> int:
+    """The `tide` program (`python -m tide`): `main` on the command line's arguments."""
+    _PROGRAM.append(True)
+    return main()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -126,6 +133,20 @@ def _report(result: Result, args: argparse.Namespace, action: str) -> int:
     return EXIT_ERRORS if failed else EXIT_OK
 
 
+def _finish(code: int, result: Result) -> int:
+    """`code`; as the `tide` program, the process ends here instead, with `result` still alive.
+    Freeing a catalogue object by object takes 0.1 s at 10,000 vectors (and the interpreter's
+    own teardown more), where the operating system takes the whole process back at once."""
+    if not _PROGRAM:
+        return code
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # `tide validate | head`: the reader left, as in main()
+        code = EXIT_ERRORS
+    os._exit(code)
+
+
 def _setup_errors_are_usage(func: Command) -> Command:
     """Unreadable ATT&CK data, an unwritable output or a lost worker process is a set-up error
     (exit 2), not content."""
@@ -147,7 +168,8 @@ def _setup_errors_are_usage(func: Command) -> Command:
 def _validate(args: argparse.Namespace) -> int:
     from tide.build import check
 
-    return _report(check(_paths(args), _config(), args.attack, use_cache=not args.no_cache), args, "validated")
+    result = check(_paths(args), _config(), args.attack, use_cache=not args.no_cache)
+    return _finish(_report(result, args, "validated"), result)
 
 
 @_setup_errors_are_usage
@@ -159,7 +181,7 @@ def _build(args: argparse.Namespace) -> int:
     code = _report(result, args, "built" if result.built else "checked")
     if result.errors:
         print(f"tide: nothing written; {args.out} is unchanged", file=sys.stderr)
-    return code
+    return _finish(code, result)
 
 
 @_setup_errors_are_usage

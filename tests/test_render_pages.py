@@ -455,3 +455,39 @@ def test_broken_templates_are_reported_by_file(tmp_path: Path, name: str, text: 
         (tmp_path / "templates" / name).write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=re.escape(message)):
         render_markdown(catalogue(vector()), tmp_path / "templates")
+
+
+def test_templates_are_compiled_once_and_again_when_edited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import shutil
+
+    import jinja2
+
+    from tide.config import ConfigError
+    from tide.outputs import prepare_outputs
+
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    first = render_markdown(catalogue(vector()), templates)
+    compiled: list[str | None] = []
+    compile_ = jinja2.Environment.compile
+
+    def counting(self: jinja2.Environment, source: str, name: str | None = None, *args: object) -> object:
+        compiled.append(name)
+        return compile_(self, source, name, *args)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    assert render_markdown(catalogue(vector()), templates) == first and compiled == []
+    # Edited in place with its time kept: the source, not the file's time, says it changed.
+    page = templates / "vector.md.j2"
+    stat = page.stat()
+    page.write_text(page.read_text("utf-8") + "\nEdited.\n", "utf-8")
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    pages = render_markdown(catalogue(vector()), templates)
+    assert compiled == ["vector.md.j2"]
+    assert pages["threat-vectors/aws-stop-logging-cloudtrail.md"].endswith("Edited.\n")
+    # Compiling ahead of time leaves a broken template to the page that needs it.
+    (templates / "home.md.j2").write_text("{% for x in %}\n", "utf-8")
+    prepare_outputs(templates)
+    with pytest.raises(ConfigError, match=re.escape("home.md.j2:1: Expected an expression")):
+        render_markdown(catalogue(vector()), templates)

@@ -6,9 +6,10 @@ Functions here only sequence the stages; each stage lives in its own module.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from tide.cache import Cache, entries_to_keep, fingerprint
@@ -18,7 +19,7 @@ from tide.enrich import link_vectors, local_vector
 from tide.load import discover, load_bytes, read_source
 from tide.model import AttackInfo, Catalogue, Vector
 from tide.output import Carryover, FileIdentity, Staging, file_identity
-from tide.outputs import Seen, fork_pool, jobs, outputs, worker_errors
+from tide.outputs import Seen, fork_pool, jobs, outputs, prepare_outputs, worker_errors
 from tide.pack import PackError, pack, unpack
 from tide.validate import Links, TechniqueLookup, check_across, links_of, validate_document
 from tide.vocabularies import load_vocabularies
@@ -76,10 +77,12 @@ class Result:
 
 @cycle_collection(False)
 def check(paths: list[Path], config: Config, attack_file: Path | None = None,
-          enrich: bool = False, use_cache: bool = True, identify: bool = False) -> Result:
+          enrich: bool = False, use_cache: bool = True, identify: bool = False,
+          meanwhile: Callable[[], None] | None = None) -> Result:
     """Load and validate `paths` (files or directories); enrich into a catalogue if asked and clean.
     With `use_cache`, files whose bytes are unchanged since an earlier run are not parsed again.
-    With `identify`, `Result.sources` gets each file's identity before it is read."""
+    With `identify`, `Result.sources` gets each file's identity before it is read. When worker
+    processes check the files, this one runs `meanwhile` as they do."""
     from tide.attack import load_attack
 
     result = Result()
@@ -100,7 +103,7 @@ def check(paths: list[Path], config: Config, attack_file: Path | None = None,
     if use_cache:  # every ATT&CK snapshot in use (domains, versions, files) is part of the key
         result.cache_key = fingerprint(attack.versions(), *(str(s) for s in attack.sources))
         Cache.of_project(config.root, result.cache_key).prune()
-    checked = _check_files(files, attack_file, config, enrich, result.cache_key)
+    checked = _check_files(files, attack_file, config, enrich, result.cache_key, meanwhile)
     for path, (vector, found, link) in zip(files, checked, strict=True):
         if isinstance(vector, bytes):
             try:
@@ -126,7 +129,7 @@ PARALLEL_FROM = 400  # below this many files a second process costs more than it
 
 
 def _check_files(files: list[Path], attack_file: Path | None, config: Config, keep: bool,
-                 cache_key: str | None) -> Iterator[Checked]:
+                 cache_key: str | None, meanwhile: Callable[[], None] | None = None) -> Iterator[Checked]:
     """Each file loaded, validated and enriched on its own (or taken from the cache), on every
     core when there are enough files. Only vectors come back: no parsed document, no positions."""
     workers = jobs()
@@ -137,7 +140,10 @@ def _check_files(files: list[Path], attack_file: Path | None, config: Config, ke
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
     with fork_pool(workers) as pool, worker_errors():
         extra = zip(*[(attack_file, config, keep, cache_key, True)] * len(chunks), strict=True)
-        for checked in pool.map(_check_chunk, chunks, *extra):
+        results = pool.map(_check_chunk, chunks, *extra)
+        if meanwhile is not None:
+            meanwhile()
+        for checked in results:
             yield from checked
 
 
@@ -201,7 +207,8 @@ def build(paths: list[Path], out: Path, config: Config, *, site: bool = True,
         quick = incremental.quick_build(paths, out, config, attack_file, templates)
         if quick is not None:
             return quick
-    result = check(paths, config, attack_file, enrich=True, use_cache=use_cache, identify=use_cache)
+    result = check(paths, config, attack_file, enrich=True, use_cache=use_cache, identify=use_cache,
+                   meanwhile=partial(prepare_outputs, templates))
     if result.catalogue is None:
         return result
     catalogue = result.catalogue

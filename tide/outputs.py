@@ -9,6 +9,7 @@ cache the same way, so the output is the same.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tide.cache import Cache
-from tide.config import Config
+from tide.config import Config, ConfigError
 from tide.model import Catalogue
 from tide.output import Carryover, Staging
 
@@ -37,6 +38,20 @@ def jobs() -> int:
     """How many processes to use: TIDE_JOBS, else every core."""
     value = os.environ.get("TIDE_JOBS", "")
     return int(value) if value.isdigit() and int(value) > 0 else (os.cpu_count() or 1)
+
+
+def prepare_outputs(templates: Path) -> None:
+    """What making the outputs starts with, done early (while worker processes check the files):
+    its modules imported and the page templates compiled. A broken template is not reported
+    here but by the page that needs it, after the content's own errors."""
+    import importlib
+
+    from tide.render.pages import compile_templates
+
+    for module in ("tide.index_json", "tide.misp.feed", "tide.navigator"):
+        importlib.import_module(module)
+    with contextlib.suppress(ConfigError):
+        compile_templates(templates)
 
 
 @dataclass
@@ -63,6 +78,7 @@ def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path, me
     from tide.render import vector_page
     from tide.render.lookup import build_lookup
 
+    prepare_outputs(templates)  # before the workers fork: they inherit the compiled templates
     seen = seen or Seen()
     job = _Job(catalogue, config, templates, memo_key, carry, stage, read_previous_feed(out / "misp"),
                build_lookup(catalogue), seen.listings)

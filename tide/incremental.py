@@ -44,6 +44,7 @@ from tide.load import discover
 from tide.model import Catalogue, Vector
 from tide.output import Carryover, FileIdentity, Staging, file_identity, in_two
 from tide.pack import PackError, unpack
+from tide.shares import every
 from tide.validate import TechniqueLookup
 
 FORMAT = 1  # bump when Record changes
@@ -300,7 +301,7 @@ def _write(out: Path, config: Config, templates: Path, memo_key: str, attack: An
         plain = dict(record.plain)
         pages = carry.under("markdown")
         render_memo = Cache.of_project(config.root, memo_key, "render")
-        for rel, text in carry_markdown(look.catalogue, templates, "portable", render_memo, pages, (0, 1), False, look):
+        for rel, text in carry_markdown(look.catalogue, templates, "portable", render_memo, pages, every, False, look):
             if text is not None:
                 carry.wrote(f"markdown/{rel}", stage.write(f"markdown/{rel}", text.encode("utf-8")))
         done: list[EventDone] = [(uuid, kept[0], kept[1]) for uuid, kept in feed.items()

@@ -15,6 +15,7 @@ from tide.misp.event import event_dict
 from tide.misp.mapping import base_timestamp, event_uuid
 from tide.misp.stamp import PreviousFeed, stamp_event
 from tide.model import Catalogue, Organisation, Vector
+from tide.shares import Share, every
 
 if TYPE_CHECKING:
     from tide.output import FolderCarryover
@@ -65,12 +66,14 @@ EventDone = tuple[str, str, str]
 
 def misp_events(
     catalogue: Catalogue, config: Config, previous: PreviousFeed | None = None, memo: Memo | None = None,
-    carry: FolderCarryover | None = None, share: tuple[int, int] = (0, 1),
+    carry: FolderCarryover | None = None, share: Share = every,
 ) -> Iterator[tuple[str, str, str, str, bytes | None]]:
-    """The event files of `iter_misp` (share i of n of them, by event uuid order, so that
+    """The event files of `iter_misp` (those of `share`, by index in event uuid order, so that
     processes can share them out): (uuid, manifest entry as JSON, hashes, file name, data or None)."""
     ordered = sorted(((event_uuid(v.uuid), v) for v in catalogue.vectors), key=lambda pair: pair[0])
-    for uuid, vector in ordered[share[0]::share[1]]:
+    for index, (uuid, vector) in enumerate(ordered):
+        if not share(index):
+            continue
         org = creator(vector, config)
         made_from = _made_from(vector, org) if memo is not None else ""
         key = _memo_key(made_from, previous, uuid) if memo is not None else ""

@@ -20,6 +20,7 @@ from tide.render.links import check_path, page_uuid
 from tide.render.lookup import ENTRY_PAGE_FIELDS, Lookup, build_lookup
 from tide.render.memo import MemoRun, setup_digest
 from tide.render.tags import vector_tags
+from tide.shares import Share, every
 from tide.slug import slugify
 
 if TYPE_CHECKING:
@@ -216,14 +217,14 @@ def iter_markdown(catalogue: Catalogue, templates: Path, flavour: str = "portabl
 
 
 def carry_markdown(catalogue: Catalogue, templates: Path, flavour: str, memo: Memo | None,
-                   carry: FolderCarryover | None, vectors: tuple[int, int] | None = (0, 1),
+                   carry: FolderCarryover | None, vectors: Share | None = every,
                    others: bool = True, look: Lookup | None = None,
                    listings: dict[str, str] | None = None) -> Iterator[tuple[str, str | None]]:
     """`iter_markdown`, where a page that `carry` took over from the previous output (asked only
     with a memo: pages are known by their memo keys) comes as (path, None).
 
-    `vectors` = (i, n) gives share i of n of the vector pages (every n-th from the i-th, so that
-    processes can share them out), None none of them; `others` says whether to give the rest.
+    `vectors` says which vector pages to give, by index (a `tide.shares.Share`, so that processes
+    can share them out), None none of them; `others` says whether to give the rest.
     `look` is the catalogue's `build_lookup`, when the caller has it already. With a memo, given
     `listings` is filled with every vector's listing digest by source path (memo.PageKeys.listing)."""
     if flavour not in FLAVOURS:
@@ -237,9 +238,9 @@ def carry_markdown(catalogue: Catalogue, templates: Path, flavour: str, memo: Me
         if (vectors is None if kind.kind == "vector" else not others):
             continue
         template = _template(env, templates, kind.template)
-        share = vectors if kind.kind == "vector" and vectors is not None else (0, 1)
+        share = vectors if kind.kind == "vector" and vectors is not None else every
         for index, page in enumerate(kind.pages(views)):
-            if index % share[1] != share[0]:
+            if not share(index):
                 continue
             path = page_path(kind.kind, page.slug)
             if path in seen:

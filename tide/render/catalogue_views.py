@@ -47,10 +47,10 @@ class CatalogueViews(Views):
         parent = ""
         if technique.parent:
             parent = self.technique_id_link(here, technique.parent)
-        rows = [[self.vector_link(here, c.vector, table=True, hover=False),
-                 md_text(self.entry_label(c.vector.criticality), table=True),
-                 md_text(c.cited_as, table=True)]
-                for c in sorted(citations, key=lambda c: (c.vector.name, c.vector.uuid, c.cited_as))]
+        cited = sorted(citations, key=lambda c: (c.vector.name, c.vector.uuid, c.cited_as))
+        links = self.vector_links(here, (c.vector for c in cited), table=True, hover=False)
+        rows = [[link, md_text(self.entry_label(c.vector.criticality), table=True), md_text(c.cited_as, table=True)]
+                for link, c in zip(links, cited, strict=True)]
         name = md_text(technique.full_name or technique.name)
         return {"title": f"{ICONS['technique']} {md_text(technique.id)} {name}",
                 "status": status,
@@ -95,8 +95,10 @@ class CatalogueViews(Views):
 
     def actor_view(self, here: str, actor: Actor) -> dict[str, Any]:
         sightings = sorted(self.look.actor_vectors.get(actor_key(actor), []), key=lambda va: (va[0].name, va[0].uuid))
-        rows = [[self.vector_link(here, v, table=True, hover=False), inline_markdown(a.sighting, table=True) or NONE,
-                 joined(self.external(u, u, table=True) for u in a.references)] for v, a in sightings]
+        links = self.vector_links(here, (v for v, _ in sightings), table=True, hover=False)
+        rows = [[link, inline_markdown(a.sighting, table=True) or NONE,
+                 joined(self.external(u, u, table=True) for u in a.references)]
+                for link, (_, a) in zip(links, sightings, strict=True)]
         return {"title": f"{ICONS['actor']} {md_text(actor.name)}",
                 "facts": [f"**Source:** {self.actor_source(actor, table=False)}",
                           f"**Aliases:** {joined(md_text(a) for a in actor.aliases)}",
@@ -120,7 +122,7 @@ class CatalogueViews(Views):
                 "link": self.external(entry.link, entry.link) if safe_url(entry.link) else "",
                 "vocabulary": md_link(self.vocabulary_title(entry.vocabulary),
                                       relative(here, self.paths("vocabulary", self.vocabulary_slug(entry.vocabulary)))),
-                "vectors": [self.vector_line(here, v) for v in vectors]}
+                "vectors": self.vector_lines(here, vectors)}
 
     def vocabulary_icon(self, field: str) -> str:
         vocabulary = self.vocabularies.get(field)
@@ -145,7 +147,7 @@ class CatalogueViews(Views):
                 facts.append(md_link("page", relative(here, self.entry_path(entry))))
             # One paragraph, not a list item per vector: the page names every vector once per
             # value it has, and at 3,000 vectors a list cost the site build ~40% more.
-            listed = ", ".join(self.vector_link(here, v, hover=False) for v in vectors)
+            listed = ", ".join(self.vector_links(here, vectors, hover=False))
             entries.append({"heading": md_text(self.entry_label(entry)), "facts": " · ".join(facts),
                             "description": inline_markdown(entry.description),
                             "vectors": f"**{_count(len(vectors))}:** {listed}" if vectors else ""})

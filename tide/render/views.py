@@ -57,17 +57,31 @@ class Views:
     def vector_link(self, here: str, vector: Vector, table: bool = False, hover: bool = True) -> str:
         """A link to a vector's page; `hover` adds the start of its description as the title.
         Catalogue pages list thousands of vectors: there the title would be most of the page."""
-        key = (here.rpartition("/")[0], "vector-link", id(vector), table, hover)
-        link = self._pieces.get(key)
-        if link is None:
-            title = ""
-            if hover:
-                title = self._hover.get(id(vector), "")
-                if not title:
-                    title = self._hover[id(vector)] = hover_text(vector.description, 150)
-            link = self._pieces[key] = md_link(vector.name, relative(here, self.vector_path(vector)), title,
-                                               table=table)
+        return self.vector_links(here, (vector,), table, hover)[0]
+
+    def vector_links(self, here: str, vectors: Iterable[Vector], table: bool = False,
+                     hover: bool = True) -> list[str]:
+        """`vector_link` of each vector, for pages that list thousands (the lookups cost more
+        than the links, which are made once per directory)."""
+        made = self._made(here, "vector-link", table, hover)
+        return [made.get(id(v)) or self._vector_link(made, here, v, table, hover) for v in vectors]
+
+    def _vector_link(self, made: dict[int, str], here: str, vector: Vector, table: bool, hover: bool) -> str:
+        title = ""
+        if hover:
+            title = self._hover.get(id(vector), "")
+            if not title:
+                title = self._hover[id(vector)] = hover_text(vector.description, 150)
+        link = made[id(vector)] = md_link(vector.name, relative(here, self.vector_path(vector)), title, table=table)
         return link
+
+    def _made(self, here: str, *what: Any) -> dict[Any, Any]:
+        """The pieces of one kind (`what`) made for the pages of `here`'s directory, by item."""
+        key = (here.rpartition("/")[0], *what)
+        made = self._pieces.get(key)
+        if made is None:
+            made = self._pieces[key] = {}
+        return made
 
     def technique_path(self, technique_id: str) -> str | None:
         slug = self.look.technique_slugs.get(technique_id)
@@ -192,19 +206,19 @@ class Views:
                 self.technique_ids(here, vector),
                 joined(md_link(e.name, relative(here, self.entry_path(e)), table=True) for e in vector.platforms)]
 
-    def vector_line(self, here: str, vector: Vector) -> str:
-        """The catalogue columns as one list item: the name links, the rest is text. The pages of a
-        platform, domain or target list thousands of vectors; as a table with links in every row
-        they cost the site build twice as much."""
-        key = (here.rpartition("/")[0], "vector-line", id(vector))
-        line = self._pieces.get(key)
-        if line is None:
-            facts = [self.entry_label(vector.criticality), self.entry_label(vector.severity),
-                     ", ".join(e.name for e in vector.killchain) or NONE,
-                     ", ".join(r.replacement.id if r.replacement else r.id for r in vector.techniques) or NONE,
-                     ", ".join(e.name for e in vector.platforms) or NONE]
-            line = self._pieces[key] = (f"{self.vector_link(here, vector, hover=False)} — "
-                                        f"{' · '.join(md_text(fact) for fact in facts)}")
+    def vector_lines(self, here: str, vectors: Iterable[Vector]) -> list[str]:
+        """The catalogue columns as one list item each: the name links, the rest is text. The pages
+        of a platform, domain or target list thousands of vectors; as a table with links in every
+        row they cost the site build twice as much."""
+        made = self._made(here, "vector-line")
+        return [made.get(id(v)) or self._vector_line(made, here, v) for v in vectors]
+
+    def _vector_line(self, made: dict[int, str], here: str, vector: Vector) -> str:
+        facts = [self.entry_label(vector.criticality), self.entry_label(vector.severity),
+                 ", ".join(e.name for e in vector.killchain) or NONE,
+                 ", ".join(r.replacement.id if r.replacement else r.id for r in vector.techniques) or NONE,
+                 ", ".join(e.name for e in vector.platforms) or NONE]
+        line = made[id(vector)] = f"{self.vector_link(here, vector, hover=False)} — {' · '.join(map(md_text, facts))}"
         return line
 
     # -- pages -------------------------------------------------------------------------------

@@ -491,3 +491,18 @@ def test_templates_are_compiled_once_and_again_when_edited(tmp_path: Path, monke
     prepare_outputs(templates)
     with pytest.raises(ConfigError, match=re.escape("home.md.j2:1: Expected an expression")):
         render_markdown(catalogue(vector()), templates)
+
+
+def test_plain_scalars_are_the_printable_ones_spelled_out() -> None:
+    # pages._PLAIN spells its classes by what they leave out (quicker to compile): the same
+    # strings as the classes of printable characters it stands for, character by character.
+    from tide.render.pages import _PLAIN
+
+    printable = "\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010fffe"
+    inner = f"A-Za-z0-9._()/,'&+\\-{printable}"
+    spelled = re.compile(f"[A-Za-z0-9({printable}](?:[ {inner}]*[{inner}])?")
+    codes = [*range(0x3000), *range(0xd700, 0x10100), 0x10fffe, 0x10ffff]
+    for text in (f"{c}{w}" for code in codes for c in (chr(code),) for w in ("", "a", " a")):
+        assert bool(_PLAIN.fullmatch(text)) == bool(spelled.fullmatch(text)), repr(text)
+    for text in (f"a{chr(code)}" for code in codes):
+        assert bool(_PLAIN.fullmatch(text)) == bool(spelled.fullmatch(text)), repr(text)

@@ -506,3 +506,34 @@ def test_plain_scalars_are_the_printable_ones_spelled_out() -> None:
         assert bool(_PLAIN.fullmatch(text)) == bool(spelled.fullmatch(text)), repr(text)
     for text in (f"a{chr(code)}" for code in codes):
         assert bool(_PLAIN.fullmatch(text)) == bool(spelled.fullmatch(text)), repr(text)
+
+
+def _tidy_line_by_line(text: str) -> str:
+    """What pages.tidy does, said plainly: each line looked at in full."""
+    out: list[str] = []
+    fence = ""
+    for line in text.split("\n"):
+        line = line.rstrip()
+        stripped = line.lstrip(" >")
+        if fence and stripped.startswith(fence) and not stripped.strip("`~"):
+            fence = ""
+        elif not fence and stripped.startswith(("```", "~~~")):
+            fence = stripped[: len(stripped) - len(stripped.lstrip(stripped[0]))]
+        elif not fence and not line and (not out or not out[-1]):
+            continue
+        out.append(line)
+    return "\n".join(out).strip("\n") + "\n"
+
+
+def test_tidy_is_the_plain_line_by_line_tidy() -> None:
+    import random
+
+    from tide.render.pages import tidy
+
+    cases = ["", "\n\n", "a  \n\n\n\nb\t\n", "```\n\n\n```\n\n\nx", "> ```\n\n\n> ```\n\n\n",
+             "~~~~\n```\n\n\n~~~\n\n\n~~~~\n\n\ny", "  ```py\n\n\n  ```  \n", "\u00a0\n\u3000\n\n\nz\u2003"]
+    pieces = ["`", "~", " ", ">", "\n", "a", "\t", "\r", "\xa0", "```", "~~~", "\n\n", "````", "> ```", " ~~~"]
+    rng = random.Random(7)
+    cases += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(20_000)]
+    for text in cases:
+        assert tidy(text) == _tidy_line_by_line(text), repr(text)

@@ -49,6 +49,17 @@ _ENTITY = re.compile(r"&(#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{0
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 _BACKTICKS = re.compile(r"`+")
 _TICK_OR_ESCAPE = re.compile(r"[`\\]")
+# Compiled once: the functions using them run thousands of times a build.
+_BLOCK_MARK = re.compile(r"[#>+*-]|`{3}|~{3}")  # what may start a block, matched at the start
+_LIST_NUMBER = re.compile(r"^(\d{1,9})([.)])")
+_NUMBERED = re.compile(r"^(\d+)([.)])")
+_EMPHASIS = re.compile(r"([\\`*_\[\]{}])")
+_URL_BREAK = re.compile(r"[\x00-\x20\x7f]")
+_DESTINATION_START = re.compile(r"[ \t]*(?:\(|:)")
+_DESTINATION_GAP = re.compile(r"[ \t]*(?:\n[ \t>]*)?")
+_DESTINATION = re.compile(r"[^\s]*")
+_ESCAPED = re.compile(r"\\(.)")
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 
 
 # Sized for a whole catalogue (descriptions, terrains, technique and actor texts): the second
@@ -83,9 +94,9 @@ def inline_markdown(text: str, table: bool = False) -> str:
     table cell. Flattened first, so block syntax (fences, headings) cannot hide anything: the line
     is made inert as the one paragraph a renderer will see."""
     flat = " ".join(_CONTROL.sub("", text).split())
-    if re.match(r"[#>+*-]|`{3}|~{3}", flat):
+    if _BLOCK_MARK.match(flat):
         flat = "\\" + flat  # no heading, quote, list or fence at the start of a line
-    flat = re.sub(r"^(\d{1,9})([.)])", r"\1\\\2", flat)
+    flat = _LIST_NUMBER.sub(r"\1\\\2", flat)
     out = _inline(flat)
     return _PIPE.sub(lambda m: "\\|" if m.group(0) == "|" else m.group(0), out) if table else out
 
@@ -93,10 +104,10 @@ def inline_markdown(text: str, table: bool = False) -> str:
 @lru_cache(maxsize=65536)
 def md_text(text: str, table: bool = False) -> str:
     """A plain string (a name, an alias) shown literally wherever Markdown inline text goes."""
-    out = re.sub(r"([\\`*_\[\]{}])", r"\\\1", " ".join(text.split()))
+    out = _EMPHASIS.sub(r"\\\1", " ".join(text.split()))
     out = out.replace("&", "&amp;").replace("<", "&lt;")
-    if out.startswith(("#", "+", "-", ">", "=")) or re.match(r"\d+[.)]", out):
-        out = "\\" + out if not out[0].isdigit() else re.sub(r"^(\d+)([.)])", r"\1\\\2", out)
+    if out.startswith(("#", "+", "-", ">", "=")) or _NUMBERED.match(out):
+        out = "\\" + out if not out[0].isdigit() else _NUMBERED.sub(r"\1\\\2", out)
     return out.replace("|", "\\|") if table else out
 
 
@@ -104,7 +115,7 @@ def md_text(text: str, table: bool = False) -> str:
 def safe_url(url: str) -> str | None:
     """An http(s)/mailto URL percent-encoded for a Markdown link destination, else None."""
     url = url.strip()
-    if not url or re.search(r"[\x00-\x20\x7f]", url):
+    if not url or _URL_BREAK.search(url):
         return None
     match = _SCHEME.match(url.lower())
     if not match or match.group(1) not in SAFE_SCHEMES:
@@ -411,19 +422,19 @@ def _unsafe_destination(text: str, i: int) -> bool:
     """After a `]`: does a link `(dest` or a definition `: dest` follow whose destination is not an
     absolute http(s)/mailto/ftp URL? Relative links point nowhere in our output, other schemes can
     run code: both are shown as the text they are."""
-    match = re.compile(r"[ \t]*(?:\(|:)").match(text, i)
+    match = _DESTINATION_START.match(text, i)
     if not match:
         return False
-    rest = re.compile(r"[ \t]*(?:\n[ \t>]*)?").match(text, match.end())
+    rest = _DESTINATION_GAP.match(text, match.end())
     assert rest is not None
     j = rest.end()
     if text.startswith("<", j):
         close = text.find(">", j)
         destination = text[j + 1: close if close != -1 else len(text)]
     else:
-        destination = re.compile(r"[^\s]*").match(text, j).group(0)  # type: ignore[union-attr]
-    cleaned = html.unescape(re.sub(r"\\(.)", r"\1", destination))
-    cleaned = re.sub(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]", "", cleaned).lower()
+        destination = _DESTINATION.match(text, j).group(0)  # type: ignore[union-attr]
+    cleaned = html.unescape(_ESCAPED.sub(r"\1", destination))
+    cleaned = _INVISIBLE.sub("", cleaned).lower()
     scheme = _SCHEME.match(cleaned)
     if not scheme or scheme.group(1) not in SAFE_SCHEMES:
         return True

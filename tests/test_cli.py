@@ -60,6 +60,18 @@ def test_the_program_ends_with_both_streams_written() -> None:
     assert f"validated {len(files)} files: {errors} errors," in proc.stderr
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("target", [str(INVALID / "bad-uuid.yaml"), str(INVALID)])
+def test_a_report_that_cannot_be_written_is_a_set_up_error_without_traceback(target: str) -> None:
+    # A few lines fail when flushed at the end, many while printed: both say so and exit 2.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    with open("/dev/full", "w") as full:  # every write fails: no space left on device
+        proc = subprocess.run([sys.executable, "-m", "tide", "validate", target], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=60, check=False, env=env)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+
+
 def test_json_format(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--format", "json", str(INVALID / "vocabulary-misspelt.yaml")]) == 1
     out, _ = capsys.readouterr()

@@ -8,12 +8,13 @@ the commands so that `tide --help` stays fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from tide import __version__
 
@@ -26,10 +27,24 @@ Command = Callable[[argparse.Namespace], int]
 _PROGRAM: list[bool] = []  # set when running as the `tide` program, not called from Python
 
 
-def program() -> int:
+def program() -> NoReturn:
     """The `tide` program (`python -m tide`): `main` on the command line's arguments."""
     _PROGRAM.append(True)
-    return main()
+    _exit(main())
+
+
+def _exit(code: int) -> NoReturn:
+    """End the program with `code` once what it printed is written, skipping the interpreter's
+    teardown (see `_finish`). Output that cannot be written (a reader that left, a full disk)
+    changes the code: the report did not reach its reader whole."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # `tide validate | head`, as in main()
+        code = EXIT_ERRORS
+    except OSError:
+        code = EXIT_USAGE
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -47,6 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `tide validate | head`: the reader left, nothing to report
         sys.stderr.close()
         return EXIT_ERRORS
+    except OSError as exc:  # the report could not be written (a full disk), or worse: say so, once
+        with contextlib.suppress(OSError):
+            print(f"tide: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
     except _UsageError as exc:
         print(f"tide: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -133,18 +152,13 @@ def _report(result: Result, args: argparse.Namespace, action: str) -> int:
     return EXIT_ERRORS if failed else EXIT_OK
 
 
-def _finish(code: int, result: Result) -> int:
-    """`code`; as the `tide` program, the process ends here instead, with `result` still alive.
-    Freeing a catalogue object by object takes 0.1 s at 10,000 vectors (and the interpreter's
-    own teardown more), where the operating system takes the whole process back at once."""
-    if not _PROGRAM:
-        return code
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BrokenPipeError:  # `tide validate | head`: the reader left, as in main()
-        code = EXIT_ERRORS
-    os._exit(code)
+def _finish(code: int) -> int:
+    """`code`; as the `tide` program, the process ends here instead, while the command's result
+    is still alive. Freeing a catalogue object by object takes 0.1 s at 10,000 vectors (and the
+    interpreter's own teardown more), where the operating system takes the process back at once."""
+    if _PROGRAM:
+        _exit(code)
+    return code
 
 
 def _setup_errors_are_usage(func: Command) -> Command:
@@ -169,7 +183,7 @@ def _validate(args: argparse.Namespace) -> int:
     from tide.build import check
 
     result = check(_paths(args), _config(), args.attack, use_cache=not args.no_cache)
-    return _finish(_report(result, args, "validated"), result)
+    return _finish(_report(result, args, "validated"))
 
 
 @_setup_errors_are_usage
@@ -181,7 +195,7 @@ def _build(args: argparse.Namespace) -> int:
     code = _report(result, args, "built" if result.built else "checked")
     if result.errors:
         print(f"tide: nothing written; {args.out} is unchanged", file=sys.stderr)
-    return _finish(code, result)
+    return _finish(code)
 
 
 @_setup_errors_are_usage

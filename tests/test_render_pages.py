@@ -441,7 +441,8 @@ def test_values_with_clashing_slugs_get_distinct_pages() -> None:
 @pytest.mark.parametrize(("name", "text", "message"), [
     ("actor.md.j2", None, "the page template actor.md.j2 is missing"),
     ("home.md.j2", "{{ front_matter }}\n{% for x in %}\n", "home.md.j2:2: Expected an expression"),
-    ("home.md.j2", "{{ front_matter }}\n{{ page.nothing }}\n", "home.md.j2: 'dict object' has no attribute 'nothing'"),
+    ("home.md.j2", "{{ front_matter }}\n{{ page.nothing }}\n",
+     "home.md.j2: 'tide.render.pages.PageView object' has no attribute 'nothing'"),
 ])
 def test_broken_templates_are_reported_by_file(tmp_path: Path, name: str, text: str | None, message: str) -> None:
     import shutil
@@ -537,3 +538,15 @@ def test_tidy_is_the_plain_line_by_line_tidy() -> None:
     cases += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(20_000)]
     for text in cases:
         assert tidy(text) == _tidy_line_by_line(text), repr(text)
+
+
+def test_templates_read_the_page_as_attributes_keys_or_a_mapping(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    (tmp_path / "templates" / "home.md.j2").write_text(
+        "{{ front_matter }}\n{{ page.attack }}|{{ page['attack'] }}|{{ page | length > 2 }}|"
+        "{{ page.items() | map('first') | select('equalto', 'attack') | list }}\n", encoding="utf-8")
+    last = render_markdown(catalogue(vector()), tmp_path / "templates")["index.md"].splitlines()[-1]
+    attack, keyed, many, keys = last.split("|")
+    assert attack and attack == keyed and many == "True" and keys == "['attack']"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -290,10 +290,28 @@ def carry_markdown(catalogue: Catalogue, templates: Path, flavour: str, memo: Me
         run.close()
 
 
+class PageView(Mapping[str, Any]):
+    """A view as the templates see it, `page`: its keys are attributes too. Jinja reads `page.x`
+    with getattr first, which on a plain dict fails with an exception before the key is looked
+    up: ~13 us of a vector page's ~77 us in Jinja. Still a mapping, for `page["x"]` and loops."""
+
+    def __init__(self, view: dict[str, Any]) -> None:
+        self.__dict__ = view  # the view itself, not a copy
+
+    def __getitem__(self, key: str) -> Any:
+        return self.__dict__[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__dict__)
+
+    def __len__(self) -> int:
+        return len(self.__dict__)
+
+
 def _render(template: jinja2.Template, templates: Path, kind: PageKind, head: str, view: dict[str, Any],
             flavour: str) -> str:
     try:
-        return tidy(template.render(front_matter=head, page=view, mkdocs=flavour == "mkdocs"))
+        return tidy(template.render(front_matter=head, page=PageView(view), mkdocs=flavour == "mkdocs"))
     except jinja2.TemplateError as exc:  # a user's edited template: say which and why
         raise ConfigError(f"{templates / kind.template}: {exc.message}") from exc
 

@@ -9,7 +9,7 @@ through `md_text`, URLs through `safe_url`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from tide.model import Actor, Technique, TechniqueRef, Vector, VocabEntry
 from tide.render.links import md_link, relative
@@ -24,6 +24,7 @@ ICONS = {"vector": "☣️", "technique": "🗡️", "actor": "🐲", "vocabular
 NONE = "—"
 
 Paths = Callable[[str, str], str]  # (page kind, slug) -> output path
+T = TypeVar("T")
 
 
 def joined(items: Iterable[str], sep: str = ", ") -> str:
@@ -41,10 +42,10 @@ class Views:
         self._vector_paths: dict[int, str] = {}
         self._hover: dict[int, str] = {}
         # Pieces that every page of one directory prints alike (a vector's row, a technique's link),
-        # computed once per directory: index pages list the same vectors again and again. Keyed by
-        # the directory, what the piece is, and the item (vectors by identity: the catalogue keeps
-        # them alive for the whole render, and hashing a Vector would hash all of it).
-        self._pieces: dict[tuple[Any, ...], Any] = {}
+        # computed once per directory: index pages list the same vectors again and again. One table
+        # per directory and kind of piece (`_made`), by item (vectors by identity: the catalogue
+        # keeps them alive for the whole render, and hashing a Vector would hash all of it).
+        self._pieces: dict[tuple[Any, ...], dict[Any, Any]] = {}
 
     # -- links -------------------------------------------------------------------------------
 
@@ -83,18 +84,25 @@ class Views:
             made = self._pieces[key] = {}
         return made
 
+    def _once(self, here: str, what: str, item: Any, make: Callable[[], T]) -> T:
+        """`make()`, the piece `what` of `item` for the pages of `here`'s directory, made once."""
+        made = self._made(here, what)
+        piece: T | None = made.get(item)
+        if piece is None:
+            piece = made[item] = make()
+        return piece
+
     def technique_path(self, technique_id: str) -> str | None:
         slug = self.look.technique_slugs.get(technique_id)
         return self.paths("technique", slug) if slug else None
 
     def technique_id_link(self, here: str, technique_id: str, table: bool = False) -> str:
-        key = (here.rpartition("/")[0], "technique-link", technique_id, table)
-        link = self._pieces.get(key)
-        if link is None:
-            path = self.technique_path(technique_id)
-            link = self._pieces[key] = (md_link(technique_id, relative(here, path), table=table) if path
-                                        else md_text(technique_id))
-        return link
+        return self._once(here, "technique-link", (technique_id, table),
+                          lambda: self._technique_id_link(here, technique_id, table))
+
+    def _technique_id_link(self, here: str, technique_id: str, table: bool) -> str:
+        path = self.technique_path(technique_id)
+        return md_link(technique_id, relative(here, path), table=table) if path else md_text(technique_id)
 
     def actor_path(self, actor: Actor) -> str:
         return self.paths("actor", self.look.actor_slugs[actor_key(actor)])
@@ -128,11 +136,7 @@ class Views:
 
     def entry_line(self, here: str, entry: VocabEntry) -> str:
         """`[icon name](link): description ([vectors](page))` for the Model data section."""
-        key = (here.rpartition("/")[0], "entry-line", entry)
-        line = self._pieces.get(key)
-        if line is None:
-            line = self._pieces[key] = self._entry_line(here, entry)
-        return line
+        return self._once(here, "entry-line", entry, lambda: self._entry_line(here, entry))
 
     def _entry_line(self, here: str, entry: VocabEntry) -> str:
         line = self.external(self.entry_label(entry), entry.link)
@@ -172,11 +176,7 @@ class Views:
                              link_title(technique.summary), table=table)
 
     def tag_link(self, here: str, tag: Tag) -> str:
-        key = (here.rpartition("/")[0], "tag-link", tag)
-        link = self._pieces.get(key)
-        if link is None:
-            link = self._pieces[key] = self._tag_link(here, tag)
-        return link
+        return self._once(here, "tag-link", tag, lambda: self._tag_link(here, tag))
 
     def _tag_link(self, here: str, tag: Tag) -> str:
         if tag.kind == "technique":
@@ -192,10 +192,7 @@ class Views:
 
     def vector_row(self, here: str, vector: Vector) -> list[str]:
         """Name, criticality, severity, kill chain, techniques, platforms: the catalogue columns."""
-        key = (here.rpartition("/")[0], "vector-row", id(vector))
-        row = self._pieces.get(key)
-        if row is None:
-            row = self._pieces[key] = self._vector_row(here, vector)
+        row = self._once(here, "vector-row", id(vector), lambda: self._vector_row(here, vector))
         return list(row)  # a copy: each page's view is its own
 
     def _vector_row(self, here: str, vector: Vector) -> list[str]:
@@ -259,16 +256,15 @@ class Views:
     def model_field(self, here: str, vector: Vector, name: str) -> dict[str, Any]:
         value = getattr(vector, name)
         entries = value if isinstance(value, tuple) else (value,)
-        key = (here.rpartition("/")[0], "model-field", name)
-        heading = self._pieces.get(key)
-        if heading is None:
-            vocabulary = self.vocabularies.get(name)
-            index = md_link("vocabulary", relative(here, self.paths("vocabulary", self.vocabulary_slug(name))))
-            description = inline_markdown(vocabulary.description) if vocabulary else ""
-            heading = self._pieces[key] = (md_text(self.vocabulary_title(name)),
-                                           f"{description} ({index})" if description else f"({index})")
-        return {"heading": heading[0], "description": heading[1],
+        heading, description = self._once(here, "model-field", name, lambda: self._model_heading(here, name))
+        return {"heading": heading, "description": description,
                 "entries": [self.entry_line(here, e) for e in entries]}
+
+    def _model_heading(self, here: str, name: str) -> tuple[str, str]:
+        vocabulary = self.vocabularies.get(name)
+        index = md_link("vocabulary", relative(here, self.paths("vocabulary", self.vocabulary_slug(name))))
+        description = inline_markdown(vocabulary.description) if vocabulary else ""
+        return md_text(self.vocabulary_title(name)), f"{description} ({index})" if description else f"({index})"
 
     def reference_line(self, key: str, url: str) -> str:
         number = md_text(f"[{key}]")
@@ -281,11 +277,7 @@ class Views:
         return "🌌 MISP threat-actor galaxy"
 
     def actor_row(self, here: str, actor: Actor) -> list[str]:
-        key = (here.rpartition("/")[0], "actor-row", actor)
-        row = self._pieces.get(key)
-        if row is None:
-            row = self._pieces[key] = self._actor_row(here, actor)
-        return list(row)
+        return list(self._once(here, "actor-row", actor, lambda: self._actor_row(here, actor)))
 
     def _actor_row(self, here: str, actor: Actor) -> list[str]:
         references = [self.external(url, url, table=True) for url in actor.references]
@@ -316,11 +308,7 @@ class Views:
 
     def technique_ids(self, here: str, vector: Vector) -> str:
         """The techniques a vector cites (their replacement where revoked), as links in a table cell."""
-        key = (here.rpartition("/")[0], "technique-ids", id(vector))
-        cell = self._pieces.get(key)
-        if cell is None:
-            cell = self._pieces[key] = self._technique_ids(here, vector)
-        return cell
+        return self._once(here, "technique-ids", id(vector), lambda: self._technique_ids(here, vector))
 
     def _technique_ids(self, here: str, vector: Vector) -> str:
         shown = [r.replacement or r.technique for r in vector.techniques]

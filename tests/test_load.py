@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import resource
 import time
+from pathlib import Path
 
 from tide.load import MAX_BYTES, load_bytes
 
@@ -82,6 +83,23 @@ def test_oversized_file_is_refused_before_parsing() -> None:
         big.write_bytes(b"a: '" + b"x" * (MAX_BYTES + 10) + b"'\n")
         doc, problems = load_file(big, "big.yaml")
     assert doc is None and problems[0].code == "file-too-large"
+
+
+def test_files_are_read_whole_up_to_the_limit_and_no_further(tmp_path: Path) -> None:
+    from tide.load import _READ_AT_ONCE, read_source
+
+    # longer than one read, and exactly at the limit: read whole
+    for size in (_READ_AT_ONCE - 1, _READ_AT_ONCE, 3 * _READ_AT_ONCE + 5, MAX_BYTES):
+        data = bytes(i % 251 for i in range(size))
+        Path(tmp_path, "f.yaml").write_bytes(data)
+        raw, problem = read_source(Path(tmp_path, "f.yaml"), "f.yaml")
+        assert (raw, problem) == (data, None), size
+    # one byte over, and a source without an end: refused, not read to the end
+    Path(tmp_path, "f.yaml").write_bytes(b"x" * (MAX_BYTES + 1))
+    Path(tmp_path, "zero.yaml").symlink_to("/dev/zero")
+    for name in ("f.yaml", "zero.yaml"):
+        raw, problem = read_source(Path(tmp_path, name), name)
+        assert raw == b"" and problem is not None and problem.code == "file-too-large"
 
 
 def test_complex_keys_and_unknown_tags_are_errors() -> None:

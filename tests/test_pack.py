@@ -15,7 +15,7 @@ from tide.build import check
 from tide.cache import CACHE_DIR
 from tide.config import Config
 from tide.model import Catalogue
-from tide.pack import PackError, pack, unpack
+from tide.pack import PackError, pack, pack_all, unpack, unpack_all
 from tide.vocabularies import load_actors, load_vocabularies
 
 
@@ -47,6 +47,20 @@ def test_a_packed_vector_comes_back_equal_and_sharing_the_data(tmp_path: Path) -
             if ref.technique is not None and len(ref.technique.description) > 200:
                 assert ref.technique.description[:200].encode() not in data
     assert any(v.actors for v in catalogue.vectors) and any(v.techniques for v in catalogue.vectors)
+
+
+def test_many_vectors_packed_as_one_blob_come_back_equal_and_sharing_the_data(tmp_path: Path) -> None:
+    config, objects = project(tmp_path)
+    vectors = catalogue_of(config, objects, use_cache=False).vectors
+    attack = load_attack(None, config)
+    data = pack_all([(v, [], None) for v in vectors], attack)
+    back = unpack_all(data, attack)
+    assert [b for b, _, _ in back] == list(vectors)
+    for (b, _, _), vector in zip(back, vectors, strict=True):
+        assert b.criticality is vector.criticality
+        assert all(x.technique is y.technique for x, y in zip(b.techniques, vector.techniques, strict=True))
+    # Each shared object is written once a blob: smaller than the vectors packed one by one.
+    assert len(data) < sum(len(pack(v, attack)) for v in vectors)
 
 
 def test_bytes_that_do_not_resolve_are_refused(tmp_path: Path) -> None:

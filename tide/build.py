@@ -20,7 +20,7 @@ from tide.load import discover, load_bytes, read_source
 from tide.model import AttackInfo, Catalogue, Vector
 from tide.output import Carryover, FileIdentity, Staging, file_identity
 from tide.outputs import Seen, fork_pool, jobs, outputs, prepare_outputs, worker_errors
-from tide.pack import PackError, pack, unpack
+from tide.pack import PackError, pack, pack_all, unpack, unpack_all
 from tide.validate import Links, TechniqueLookup, check_across, links_of, validate_document
 from tide.vocabularies import load_vocabularies
 
@@ -122,8 +122,8 @@ def check(paths: list[Path], config: Config, attack_file: Path | None = None,
     return result
 
 
-# A file's result: its vector (enriched on its own; packed as bytes when it crosses processes or
-# comes from the cache) unless it has errors or none was asked for, its diagnostics, its links.
+# A file's result: its vector (enriched on its own; as the cache's bytes when it comes from the
+# cache) unless it has errors or none was asked for, its diagnostics, its links.
 Checked = tuple[Vector | bytes | None, list[Diagnostic], Links | None]
 PARALLEL_FROM = 400  # below this many files a second process costs more than it saves
 
@@ -141,16 +141,30 @@ def _check_files(files: list[Path], attack_file: Path | None, config: Config, ke
     size = -(-len(files) // (workers * 16))
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
     with fork_pool(workers) as pool, worker_errors():
-        extra = zip(*[(attack_file, config, keep, cache_key, True)] * len(chunks), strict=True)
-        results = pool.map(_check_chunk, chunks, *extra)
+        extra = zip(*[(attack_file, config, keep, cache_key)] * len(chunks), strict=True)
+        results = pool.map(_check_chunk_packed, chunks, *extra)
         if meanwhile is not None:
             meanwhile()
-        for checked in results:
-            yield from checked
+        from tide.attack import load_attack
+
+        attack = load_attack(attack_file, config)
+        for packed in results:
+            yield from unpack_all(packed, attack)
+
+
+def _check_chunk_packed(files: list[Path], attack_file: Path | None, config: Config, keep: bool,
+                        cache_key: str | None) -> bytes:
+    """`_check_chunk` in a worker: its results as one blob (tide.pack), vectors and all."""
+    from tide.attack import load_attack
+
+    return pack_all(_check_chunk(files, attack_file, config, keep, cache_key, True),
+                    load_attack(attack_file, config))
 
 
 def _check_chunk(files: list[Path], attack_file: Path | None, config: Config, keep: bool,
                  cache_key: str | None, packed: bool) -> list[Checked]:
+    """The files checked in turn. When `packed` (results cross processes), a vector the cache
+    packed already is sent as its bytes."""
     from tide.attack import load_attack
 
     attack = load_attack(attack_file, config)  # memoised: inherited from the parent when forked
@@ -167,10 +181,12 @@ def _check_chunk(files: list[Path], attack_file: Path | None, config: Config, ke
         if entry is None or (keep and entry[0] is None and not any(d.is_error for d in entry[1])):
             # Not cached, or cached by a run that did not enrich: check the file.
             vector, found, link = _check_one(raw, name, attack, keep)
-            data = pack(vector, attack) if vector is not None and (cache or packed) else None
             if cache:
+                data = pack(vector, attack) if vector is not None else None
                 cache.put(key, (data, found, link))
-            out.append((data if packed else vector, found, link))
+                out.append((data if packed else vector, found, link))
+            else:
+                out.append((vector, found, link))
         else:  # packed: check() unpacks it, or checks the file again if it does not fit this run
             out.append((entry[0] if keep else None, entry[1], entry[2]))
     return out

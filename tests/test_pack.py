@@ -37,7 +37,7 @@ def test_a_packed_vector_comes_back_equal_and_sharing_the_data(tmp_path: Path) -
     for vector in catalogue.vectors:
         data = pack(vector, attack)
         back = unpack(data, attack)
-        assert back == vector and back.source_digest == vector.source_digest
+        assert back == vector and back.source_digest == vector.source_digest and back.hover == vector.hover
         assert back.criticality is vector.criticality
         assert all(a.technique is b.technique for a, b in zip(back.techniques, vector.techniques, strict=True))
         for actor in back.actors:  # the description is the shared one, the sighting the vector's own

@@ -10,18 +10,10 @@ import markdown
 import pytest
 import yaml
 
+from tide.plain import hover_text, link_title, plain_text
 from tide.render.links import check_path, relative
 from tide.render.mermaid import label
-from tide.render.safety import (
-    hover_text,
-    inline_markdown,
-    link_title,
-    md_code,
-    md_text,
-    plain_text,
-    safe_url,
-    sanitize_markdown,
-)
+from tide.render.safety import inline_markdown, md_code, md_text, safe_url, sanitize_markdown
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "sharetide" / "tvm"
 
@@ -288,8 +280,8 @@ def test_corpus_descriptions_render_without_raw_html() -> None:
 def test_link_titles_never_end_a_link_early(text: str) -> None:
     import markdown
 
+    from tide.plain import link_title
     from tide.render.links import md_link
-    from tide.render.safety import link_title
 
     title = link_title(text)
     html = markdown.markdown(md_link("name", "page.md", title))

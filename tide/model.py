@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from tide.plain import hover_text
+
 
 @dataclass(frozen=True)
 class VocabEntry:
@@ -166,6 +168,12 @@ class Vector:
     # (all that enrichment takes from other files), it determines every field, so memo keys digest
     # it instead of the fields. Code that changes a Vector's fields must clear it.
     source_digest: str = field(default="", compare=False, hash=False, repr=False)
+    # The title of links to this vector: the first words of its description on one plain line.
+    # Made with the vector, in the processes that check the files, not by every page linking to it.
+    hover: str = field(init=False, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hover", hover_text(self.description, 150))
 
 
 @dataclass(frozen=True)

@@ -48,10 +48,11 @@ from tide.render.lookup import Lookup, actor_key, vector_entries
 # Vector fields no page prints: the parsed YAML and its text (everything shown is in other fields).
 UNREAD_FIELDS = frozenset({"data", "source_text", "source_digest"})
 _READ_FIELDS = tuple(f.name for f in dataclasses.fields(Vector) if f.name not in UNREAD_FIELDS)
-# Vector fields catalogue pages never print, only the vector's own page: the long texts and the
-# metadata (a test holds catalogue pages to that). Editing them leaves every catalogue page as it is.
-UNLISTED_FIELDS = frozenset({"description", "terrain", "references", "version", "created", "modified", "author",
-                             "contributors", "organisation", "schema", "cves", "misp_events"})
+# Vector fields catalogue pages never print, only vector pages: the long texts (and the hover title
+# made from the description, which only links on vector pages show) and the metadata (a test holds
+# catalogue pages to that). Editing them leaves every catalogue page as it is.
+UNLISTED_FIELDS = frozenset({"description", "hover", "terrain", "references", "version", "created", "modified",
+                             "author", "contributors", "organisation", "schema", "cves", "misp_events"})
 LISTED_FIELDS = tuple(name for name in _READ_FIELDS if name not in UNLISTED_FIELDS)
 _CODE = [*sorted(Path(__file__).parent.glob("*.py")),
          *(Path(__file__).parents[1] / name for name in ("model.py", "slug.py"))]

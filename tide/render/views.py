@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from tide.model import Actor, Technique, TechniqueRef, Vector, VocabEntry
+from tide.plain import link_title
 from tide.render.links import md_link, relative
 from tide.render.lookup import ENTRY_PAGE_FIELDS, Lookup, actor_key
 from tide.render.mermaid import chaining_graph, chaining_nodes
-from tide.render.safety import hover_text, inline_markdown, link_title, md_code, md_text, safe_url, sanitize_markdown
+from tide.render.safety import inline_markdown, md_code, md_text, safe_url, sanitize_markdown
 from tide.render.tags import Tag, vector_tags
 
 # The classified fields of the "Model data" section, in page order.
@@ -40,7 +41,6 @@ class Views:
         self.mkdocs = mkdocs
         self.vocabularies = look.catalogue.vocabularies
         self._vector_paths: dict[int, str] = {}
-        self._hover: dict[int, str] = {}
         # Pieces that every page of one directory prints alike (a vector's row, a technique's link),
         # computed once per directory: index pages list the same vectors again and again. One table
         # per directory and kind of piece (`_made`), by item (vectors by identity: the catalogue
@@ -68,11 +68,7 @@ class Views:
         return [made.get(id(v)) or self._vector_link(made, here, v, table, hover) for v in vectors]
 
     def _vector_link(self, made: dict[int, str], here: str, vector: Vector, table: bool, hover: bool) -> str:
-        title = ""
-        if hover:
-            title = self._hover.get(id(vector), "")
-            if not title:
-                title = self._hover[id(vector)] = hover_text(vector.description, 150)
+        title = vector.hover if hover else ""
         link = made[id(vector)] = md_link(vector.name, relative(here, self.vector_path(vector)), title, table=table)
         return link
 

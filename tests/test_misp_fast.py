@@ -16,7 +16,7 @@ from test_misp_vectors import entry, rich_vector, seed_vector, technique
 
 from tide.build import compile_catalogue
 from tide.config import Config, load_config
-from tide.jsontext import indented
+from tide.jsontext import compact, indented
 from tide.misp.event import build_event, event_dict
 from tide.misp.feed import creator
 from tide.misp.mapping import base_timestamp
@@ -145,6 +145,7 @@ def test_events_are_what_the_standard_encoder_writes_for_every_corpus_event(corp
 ])
 def test_indented_writes_what_the_standard_encoder_writes(value: object) -> None:
     assert indented(value) == standard_dump(value)
+    assert compact(value) == json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def test_indented_floats_are_json() -> None:
@@ -165,6 +166,15 @@ def test_indented_leaves_what_orjson_refuses_to_the_standard_encoder(value: obje
             indented(value)
     else:
         assert indented(value) == expected
+    try:  # a str: a lone surrogate is the caller's to encode, or not
+        line: str | type[Exception] = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    except TypeError as exc:
+        line = type(exc)
+    if isinstance(line, type):
+        with pytest.raises(line):
+            compact(value)
+    else:
+        assert compact(value) == line
 
 
 def test_the_manifest_is_what_the_standard_encoder_writes(corpus: Path) -> None:
@@ -176,4 +186,5 @@ def test_the_manifest_is_what_the_standard_encoder_writes(corpus: Path) -> None:
     manifest = export_misp(cat, config)["manifest.json"]
     loaded = json.loads(manifest)
     assert len(loaded) == 226 and all(entry["integrity:sha256"] for entry in loaded.values())
-    assert manifest == (json.dumps(loaded, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    assert manifest == (json.dumps(loaded, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+                        + "\n").encode("utf-8")

@@ -26,7 +26,7 @@ import tide
 CACHE_DIR = ".tide-cache"
 FRESH_SECONDS = 86_400  # an entry read this long after it was written or last marked is marked again
 _CODE = ("load.py", "validate.py", "vocabularies.py", "enrich.py", "model.py", "plain.py", "cache.py",
-         "pack.py", "misp/event.py", "misp/feed.py", "misp/mapping.py", "misp/stamp.py")
+         "pack.py", "jsontext.py", "misp/event.py", "misp/feed.py", "misp/mapping.py", "misp/stamp.py")
 _DATA = ("schemas", "data/vocabularies")
 
 

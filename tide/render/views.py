@@ -46,6 +46,7 @@ class Views:
         # per directory and kind of piece (`_made`), by item (vectors by identity: the catalogue
         # keeps them alive for the whole render, and hashing a Vector would hash all of it).
         self._pieces: dict[tuple[Any, ...], dict[Any, Any]] = {}
+        self._a_vector_page = paths("vector", "x")  # vector pages differ in their file names only
 
     # -- links -------------------------------------------------------------------------------
 
@@ -64,7 +65,7 @@ class Views:
                      hover: bool = True) -> list[str]:
         """`vector_link` of each vector, for pages that list thousands (the lookups cost more
         than the links, which are made once per directory)."""
-        made = self._made(here, "vector-link", table, hover)
+        made = self._towards_vectors(here, "vector-link", table, hover)
         return [made.get(id(v)) or self._vector_link(made, here, v, table, hover) for v in vectors]
 
     def _vector_link(self, made: dict[int, str], here: str, vector: Vector, table: bool, hover: bool) -> str:
@@ -74,7 +75,16 @@ class Views:
 
     def _made(self, here: str, *what: Any) -> dict[Any, Any]:
         """The pieces of one kind (`what`) made for the pages of `here`'s directory, by item."""
-        key = (here.rpartition("/")[0], *what)
+        return self._table(here.rpartition("/")[0], *what)
+
+    def _towards_vectors(self, here: str, *what: Any) -> dict[Any, Any]:
+        """`_made`, for pieces whose only links go to vector pages: those are the same on the pages
+        of every directory that reaches the vector pages by the same path (all directories of one
+        depth but theirs), which share one table: the vocabulary, platform, domain and target
+        pages list vectors alike, and so do the technique and actor pages."""
+        return self._table(relative(here, self._a_vector_page), *what)
+
+    def _table(self, *key: Any) -> dict[Any, Any]:
         made = self._pieces.get(key)
         if made is None:
             made = self._pieces[key] = {}
@@ -203,7 +213,7 @@ class Views:
         """The catalogue columns as one list item each: the name links, the rest is text. The pages
         of a platform, domain or target list thousands of vectors; as a table with links in every
         row they cost the site build twice as much."""
-        made = self._made(here, "vector-line")
+        made = self._towards_vectors(here, "vector-line")
         return [made.get(id(v)) or self._vector_line(made, here, v) for v in vectors]
 
     def _vector_line(self, made: dict[int, str], here: str, vector: Vector) -> str:

@@ -125,7 +125,8 @@ def test_worker_processes_write_what_one_process_writes(tmp_path: Path, monkeypa
     monkeypatch.setattr(tide.outputs, "_write_share", marked_share)
     out = tmp_path / "build"
     assert run(config, objects, out, use_cache=False) == alone
-    assert {m.name.split("-", 1)[1] for m in marks.iterdir()} == {"0-3", "1-3", "2-3"}
+    # Two workers for three cores: this process makes the rest, then claims pages with them.
+    assert {m.name.split("-", 1)[1] for m in marks.iterdir()} == {"0-2", "1-2"}
     assert os.getpid() not in {int(m.name.split("-")[0]) for m in marks.iterdir()}
     assert run(config, objects, out) == alone  # filling the cache, in the workers too
     second = run(config, objects, out)  # stamped against a previous feed
@@ -134,6 +135,20 @@ def test_worker_processes_write_what_one_process_writes(tmp_path: Path, monkeypa
     assert inodes(out) == pages and inodes(out, "misp/*-*.json") == events  # taken over by the workers
     monkeypatch.setenv("TIDE_JOBS", "1")
     assert run(config, objects, tmp_path / "one") == alone
+
+
+def idle_share(i: int, n: int) -> object:
+    """A worker that claims nothing: it ends at once."""
+    return {}, []
+
+
+def test_what_the_workers_leave_this_process_makes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config, objects = project(tmp_path)
+    alone = run(config, objects, tmp_path / "alone", use_cache=False)
+    monkeypatch.setattr(tide.outputs, "RENDER_PARALLEL_FROM", 2)
+    monkeypatch.setenv("TIDE_JOBS", "2")
+    monkeypatch.setattr(tide.outputs, "_write_share", idle_share)
+    assert run(config, objects, tmp_path / "build", use_cache=False) == alone
 
 
 def test_a_worker_that_fails_fails_the_build_and_keeps_the_previous_one(tmp_path: Path,

@@ -2,7 +2,8 @@
 
 The vector pages and MISP events, nearly all of the files, are made in forked worker processes
 when there are enough vectors; meanwhile this process makes the catalogue pages, the Navigator
-layers and index.json, then the feed's manifest from the events the workers made. Either way
+layers and index.json, then makes vector pages and events with the workers until none is left,
+then the feed's manifest from the events. Either way
 each file is made, taken over from the previous output (output.Carryover) or taken from the
 cache the same way, so the output is the same.
 """
@@ -90,7 +91,9 @@ def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path, me
     for memo in job.memo("render"), job.memo("misp"):
         if memo is not None:
             memo.prune()
-    workers = min(jobs(), 8)
+    # This process makes the catalogue pages, then claims vector pages and events as the workers
+    # do: one worker fewer than cores, so that no core is shared while every one is busy.
+    workers = min(jobs(), 8) - 1
     events: list[EventDone] = []
 
     def whole_catalogue() -> Iterator[tuple[str, bytes | None]]:
@@ -99,7 +102,7 @@ def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path, me
         yield from navigator_layers(catalogue).items()
         yield "index.json", index_json(catalogue, vector_page, config.root.absolute())
 
-    if stage is None or workers < 2 or len(catalogue.vectors) < RENDER_PARALLEL_FROM:
+    if stage is None or workers < 1 or len(catalogue.vectors) < RENDER_PARALLEL_FROM:
         for rel, data, done in job.share(0):
             events += done
             yield rel, data
@@ -110,6 +113,9 @@ def outputs(catalogue: Catalogue, config: Config, out: Path, templates: Path, me
             with _worker_pool(workers, job) as pool:
                 shares = [pool.submit(_write_share, i, workers) for i in range(workers)]
                 yield from whole_catalogue()
+                for rel, data, done in job.share(workers):  # then what the workers have not claimed
+                    events += done
+                    yield rel, data
                 for future in shares:
                     record, done = _result(future)
                     events += done

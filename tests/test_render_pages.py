@@ -550,3 +550,18 @@ def test_templates_read_the_page_as_attributes_keys_or_a_mapping(tmp_path: Path)
     last = render_markdown(catalogue(vector()), tmp_path / "templates")["index.md"].splitlines()[-1]
     attack, keyed, many, keys = last.split("|")
     assert attack and attack == keyed and many == "True" and keys == "['attack']"
+
+
+def test_vector_pages_leave_the_catalogue_lists_unmade() -> None:
+    """Which vectors cite each technique, actor and value is made when a catalogue page first
+    reads it: the forked workers that make vector pages never pay for it."""
+    from tide.render.lookup import build_lookup
+    from tide.render.pages import carry_markdown
+    from tide.shares import every
+
+    cat = catalogue(*chained())
+    look = build_lookup(cat)
+    vector_pages = dict(carry_markdown(cat, TEMPLATES, "portable", None, None, every, False, look))
+    assert len(vector_pages) == 4 and "_listed" not in vars(look)
+    everything = dict(carry_markdown(cat, TEMPLATES, "portable", None, None, every, True, look))
+    assert "_listed" in vars(look) and everything == render(*chained())

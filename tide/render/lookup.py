@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TypeVar
 
 from tide.model import Actor, Catalogue, Chain, Technique, Vector, VocabEntry
@@ -40,39 +41,61 @@ class Lookup:
     catalogue: Catalogue
     vectors: dict[str, Vector] = field(default_factory=dict)  # by uuid
     techniques: dict[str, Technique] = field(default_factory=dict)  # every technique with a page
-    citations: dict[str, list[Citation]] = field(default_factory=lambda: defaultdict(list))
     technique_slugs: dict[str, str] = field(default_factory=dict)
     actors: dict[tuple[str, str], Actor] = field(default_factory=dict)
-    actor_vectors: dict[tuple[str, str], list[tuple[Vector, Actor]]] = field(
-        default_factory=lambda: defaultdict(list))
     actor_slugs: dict[tuple[str, str], str] = field(default_factory=dict)
     entries: dict[tuple[str, str], VocabEntry] = field(default_factory=dict)  # every value used
-    entry_vectors: dict[tuple[str, str], list[Vector]] = field(default_factory=lambda: defaultdict(list))
     entry_slugs: dict[tuple[str, str], str] = field(default_factory=dict)
     inbound: dict[str, list[tuple[Vector, Chain]]] = field(default_factory=lambda: defaultdict(list))
 
     def entry_slug(self, entry: VocabEntry) -> str | None:
         return self.entry_slugs.get((entry.vocabulary, entry.name))
 
+    # Which vectors cite each technique, actor and value: only catalogue pages read these, so they
+    # are made when first read, by the process that makes those pages (after the workers fork).
+    @property
+    def citations(self) -> dict[str, list[Citation]]:
+        return self._listed[0]
+
+    @property
+    def actor_vectors(self) -> dict[tuple[str, str], list[tuple[Vector, Actor]]]:
+        return self._listed[1]
+
+    @property
+    def entry_vectors(self) -> dict[tuple[str, str], list[Vector]]:
+        return self._listed[2]
+
+    @cached_property
+    def _listed(self) -> tuple[dict[str, list[Citation]], dict[tuple[str, str], list[tuple[Vector, Actor]]],
+                               dict[tuple[str, str], list[Vector]]]:
+        citations: dict[str, list[Citation]] = defaultdict(list)
+        actor_vectors: dict[tuple[str, str], list[tuple[Vector, Actor]]] = defaultdict(list)
+        entry_vectors: dict[tuple[str, str], list[Vector]] = defaultdict(list)
+        for vector in self.catalogue.vectors:
+            for ref in vector.techniques:
+                for tid in {t.id: None for t in (ref.technique, ref.replacement) if t is not None}:
+                    citations[tid].append(Citation(vector, ref.id))
+            for actor in vector.actors:
+                actor_vectors[actor_key(actor)].append((vector, actor))
+            for key in {(e.vocabulary, e.name): None for e in vector_entries(vector)}:
+                entry_vectors[key].append(vector)
+        return citations, actor_vectors, entry_vectors
+
 
 def build_lookup(catalogue: Catalogue) -> Lookup:
     look = Lookup(catalogue)
+    entries = look.entries
     for vector in catalogue.vectors:
         look.vectors[vector.uuid] = vector
         for ref in vector.techniques:
             # By id, never by value: hashing a frozen dataclass hashes every field, descriptions too.
-            for tid, technique in {t.id: t for t in (ref.technique, ref.replacement) if t is not None}.items():
-                look.techniques[tid] = technique
-                look.citations[tid].append(Citation(vector, ref.id))
+            for technique in (ref.technique, ref.replacement):
+                if technique is not None:
+                    look.techniques[technique.id] = technique
         for actor in vector.actors:
             look.actors.setdefault(actor_key(actor), actor)
-            look.actor_vectors[actor_key(actor)].append((vector, actor))
-        entries: dict[tuple[str, str], VocabEntry] = {}
         for e in vector_entries(vector):
             entries.setdefault((e.vocabulary, e.name), e)
-        for key, entry in entries.items():
-            look.entries.setdefault(key, entry)
-            look.entry_vectors[key].append(vector)
         for chain in vector.chaining:
             look.inbound[chain.target_uuid].append((vector, chain))
     look.technique_slugs = {tid: slugify(tid) for tid in look.techniques}
@@ -83,7 +106,7 @@ def build_lookup(catalogue: Catalogue) -> Lookup:
         stems = [((name, e.name), slugify(e.name, fallback=slugify(e.id)))
                  for e in (vocabulary.entries if vocabulary else ())]
         known = {key for key, _ in stems}
-        stems += [(key, slugify(key[1])) for key in sorted(look.entry_vectors) if key[0] == name and key not in known]
+        stems += [(key, slugify(key[1])) for key in sorted(entries) if key[0] == name and key not in known]
         look.entry_slugs.update(_unique(stems))
     return look
 

@@ -1,6 +1,6 @@
 """The shortcuts that make rendering fast give exactly what the general tools they replace give:
 links against `posixpath.relpath`, front matter against PyYAML's emitter, the code-span scan
-against its character-by-character form."""
+against its character-by-character form, the join filter against Jinja's own."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import itertools
 import posixpath
 import random
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -16,6 +17,7 @@ from tide.render.links import relative
 from tide.render.pages import _plain, _yaml_front_matter, front_matter
 from tide.render.safety import _code_spans
 
+TEMPLATES_DIR = Path(__file__).parents[1] / "templates"
 PATHS = ["index.md", "techniques.md", "threat-vectors/a.md", "threat-vectors/b-2.md", "techniques/t1562-008.md",
          "platforms/aws.md", "a/b/c.md", "a/b/d.md", "a/e.md", "a.md", "threat-vectors.md", "x/threat-vectors.md"]
 
@@ -93,3 +95,17 @@ def test_code_spans_are_found_as_by_the_character_scan() -> None:
     for _ in range(5_000):
         text = "".join(rng.choice("a `\\\n") for _ in range(rng.randint(0, 24)))
         assert list(_code_spans(text)) == code_spans_by_character(text), repr(text)
+
+
+@pytest.mark.parametrize("source", [
+    "{{ ['a', 'b|c', ''] | join(' | ') }}", "{{ [] | join(',') }}", "{{ ['x'] | join }}",
+    "{{ [1, 'a', none] | join(', ') }}", "{{ ('t', 'u') | join('-') }}", "{{ 'abc' | join('.') }}",
+    "{{ [{'n': 'a'}, {'n': 'b'}] | join(', ', attribute='n') }}", "{{ [['a'], 'b'] | join }}",
+])
+def test_the_join_filter_gives_what_jinja_s_own_gives(source: str) -> None:
+    import jinja2
+
+    from tide.render.pages import environment
+
+    ours = environment(TEMPLATES_DIR).from_string(source).render()
+    assert ours == jinja2.Environment(autoescape=False).from_string(source).render()

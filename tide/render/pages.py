@@ -187,9 +187,24 @@ _COMPILED = _Compiled()
 
 
 def environment(templates: Path) -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), undefined=jinja2.StrictUndefined,
-                              autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-                              bytecode_cache=_COMPILED)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), undefined=jinja2.StrictUndefined,
+                             autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+                             bytecode_cache=_COMPILED)
+    env.filters["join"] = _join
+    return env
+
+
+@jinja2.pass_eval_context
+def _join(eval_ctx: jinja2.nodes.EvalContext, value: Any, d: str = "", attribute: str | int | None = None) -> str:
+    """Jinja's `join`, straight to `str.join` for the table rows the views give (lists of strings):
+    its own goes through an async-aware wrapper and a conversion of each item, ~1.5 against ~0.3 µs
+    a row, and a catalogue of 10,000 vectors has ~140,000 rows. Anything else goes to Jinja's."""
+    if attribute is None and type(value) is list and not eval_ctx.autoescape:
+        try:
+            return d.join(value)
+        except TypeError:  # not every item a string: Jinja's join makes each one a string
+            pass
+    return jinja2.filters.sync_do_join(eval_ctx, value, d, attribute)
 
 
 def compile_templates(templates: Path) -> None:

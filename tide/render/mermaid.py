@@ -15,6 +15,8 @@ and `n1`... in order of name then uuid; edges are sorted; labels are escaped for
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from tide.model import Chain, Vector
 from tide.render.lookup import Lookup
 
@@ -55,6 +57,7 @@ def chaining_graph(vector: Vector, look: Lookup) -> str:
     return "\n".join(lines)
 
 
+@lru_cache(maxsize=65536)  # a vector's name is a label in the graph of each of its neighbours
 def label(text: str) -> str:
     """Text for a quoted Mermaid label: entity codes for everything with a meaning there."""
     text = " ".join(text.split())

@@ -43,9 +43,12 @@ class Views:
         self._vector_paths: dict[int, str] = {}
         # Pieces that every page of one directory prints alike (a vector's row, a technique's link),
         # computed once per directory: index pages list the same vectors again and again. One table
-        # per directory and kind of piece (`_made`), by item (vectors by identity: the catalogue
+        # per directory and kind of piece (`_once`), by item (vectors by identity: the catalogue
         # keeps them alive for the whole render, and hashing a Vector would hash all of it).
-        self._pieces: dict[tuple[Any, ...], dict[Any, Any]] = {}
+        self._by_directory: dict[str, dict[str, dict[Any, Any]]] = {}
+        self._here = ""  # the page asked for last, and its directory's tables
+        self._here_tables: dict[str, dict[Any, Any]] = {}
+        self._pieces: dict[tuple[Any, ...], dict[Any, Any]] = {}  # see _towards_vectors
         self._a_vector_page = paths("vector", "x")  # vector pages differ in their file names only
 
     # -- links -------------------------------------------------------------------------------
@@ -73,15 +76,12 @@ class Views:
         link = made[id(vector)] = md_link(vector.name, relative(here, self.vector_path(vector)), title, table=table)
         return link
 
-    def _made(self, here: str, *what: Any) -> dict[Any, Any]:
-        """The pieces of one kind (`what`) made for the pages of `here`'s directory, by item."""
-        return self._table(here.rpartition("/")[0], *what)
-
     def _towards_vectors(self, here: str, *what: Any) -> dict[Any, Any]:
-        """`_made`, for pieces whose only links go to vector pages: those are the same on the pages
-        of every directory that reaches the vector pages by the same path (all directories of one
-        depth but theirs), which share one table: the vocabulary, platform, domain and target
-        pages list vectors alike, and so do the technique and actor pages."""
+        """The pieces of one kind (`what`) whose only links go to vector pages, by item. They are
+        the same on the pages of every directory that reaches the vector pages by the same path
+        (all directories of one depth but theirs), which share one table: the vocabulary,
+        platform, domain and target pages list vectors alike, and so do the technique and actor
+        pages."""
         return self._table(relative(here, self._a_vector_page), *what)
 
     def _table(self, *key: Any) -> dict[Any, Any]:
@@ -91,8 +91,15 @@ class Views:
         return made
 
     def _once(self, here: str, what: str, item: Any, make: Callable[[], T]) -> T:
-        """`make()`, the piece `what` of `item` for the pages of `here`'s directory, made once."""
-        made = self._made(here, what)
+        """`make()`, the piece `what` of `item` for the pages of `here`'s directory, made once.
+        A vector page asks some fifty times, always with the same `here` (the same string): its
+        directory's tables are found once a page, not once a piece."""
+        if here is not self._here:
+            self._here = here
+            self._here_tables = self._by_directory.setdefault(here.rpartition("/")[0], {})
+        made = self._here_tables.get(what)
+        if made is None:
+            made = self._here_tables[what] = {}
         piece: T | None = made.get(item)
         if piece is None:
             piece = made[item] = make()

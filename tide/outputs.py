@@ -2,10 +2,10 @@
 
 The vector pages and MISP events, nearly all of the files, are made in forked worker processes
 when there are enough vectors; meanwhile this process makes the catalogue pages, the Navigator
-layers and index.json, then makes vector pages and events with the workers until none is left,
-then the feed's manifest from the events. Either way
-each file is made, taken over from the previous output (output.Carryover) or taken from the
-cache the same way, so the output is the same.
+layers and index.json, then claims vector pages and events alongside the workers until none is
+left, and last writes the feed's manifest from every event. Either way each file is made, taken
+over from the previous output (output.Carryover) or taken from the cache the same way, so the
+output is the same.
 """
 
 from __future__ import annotations

@@ -7,13 +7,15 @@ by: kill-chain phase, domain, target, platform, ATT&CK technique and actor.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from tide.model import Vector
 
 
-@dataclass(frozen=True)
-class Tag:
+class Tag(NamedTuple):
+    """A named tuple, not a dataclass: tags are hashed and compared ~50 times a vector page (made
+    distinct, then looked up among the links made), and a tuple does both in C."""
+
     name: str  # what a tag index shows
     kind: str  # "killchain", "domains", "targets", "platforms", "technique", "actor"
     key: str  # vocabulary entry name, technique id or actor stage::id, to find its page

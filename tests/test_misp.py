@@ -269,3 +269,14 @@ def test_element_and_event_uuids_are_the_standard_uuid5(parent: str, name: str) 
 
     assert element_uuid(parent, name) == str(uuid.uuid5(uuid.UUID(parent), name))
     assert event_uuid(f" {parent.upper()} ") == str(uuid.uuid5(EVENT_NAMESPACE, parent.lower()))
+
+
+def test_uuids_are_the_standard_uuid5_whatever_their_variant_digit() -> None:
+    import uuid
+
+    from tide.misp.mapping import _uuid5
+
+    namespace = uuid.UUID("2f6f4bb2-35a5-4f2e-b6b8-2f0b0c7f3d8e")
+    made = [(_uuid5(namespace.bytes, f"name {i}"), str(uuid.uuid5(namespace, f"name {i}"))) for i in range(2000)]
+    assert all(ours == standard for ours, standard in made)
+    assert {ours[19] for ours, _ in made} == set("89ab")

@@ -73,14 +73,16 @@ def _namespace(parent: str) -> bytes:
     return uuid.UUID(parent).bytes  # an event's elements share their parent: parsed once
 
 
+# The first hex digit of the fourth group once the RFC 4122 variant bits (10xx) are set.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
+
 def _uuid5(namespace: bytes, name: str) -> str:
     """`str(uuid.uuid5(namespace, name))`, without its objects: a 10,000-vector feed asks for
-    150,000 uuids, and the UUID objects cost three quarters of the time."""
-    digest = bytearray(hashlib.sha1(namespace + name.encode("utf-8"), usedforsecurity=False).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    text = digest.hex()
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    150,000 uuids, and the UUID objects cost three quarters of the time. The version and variant
+    are set on the hex digits (~1.0 us a uuid, ~1.3 on the bytes)."""
+    text = hashlib.sha1(namespace + name.encode("utf-8"), usedforsecurity=False).hexdigest()
+    return f"{text[:8]}-{text[8:12]}-5{text[13:16]}-{_VARIANT[text[16]]}{text[17:20]}-{text[20:32]}"
 
 
 def base_timestamp(vector: Vector) -> int:

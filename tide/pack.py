@@ -105,9 +105,8 @@ def unpack_all(data: bytes, attack: TechniqueLookup) -> Any:
 
 def unpack(data: bytes, attack: TechniqueLookup) -> Vector:
     """The vector `pack` wrote. Raises PackError if the bytes are not one, or do not resolve."""
-    _shared(attack)  # the table `_shared_object` resolves references in
     try:
-        vector = pickle.loads(data)
+        vector = unpack_all(data, attack)
     except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, KeyError,
             TypeError, ValueError) as exc:
         raise PackError(str(exc) or type(exc).__name__) from exc

@@ -32,32 +32,37 @@ def main_domain(catalogue: Catalogue) -> str:
     return catalogue.attack.domain or "enterprise-attack"
 
 
-def domains(catalogue: Catalogue) -> list[str]:
-    """The ATT&CK domains the catalogue cites techniques of, the main one first."""
-    found = {technique.domain or main_domain(catalogue) for v in catalogue.vectors for technique in cited(v)}
-    return [main_domain(catalogue), *sorted(found - {main_domain(catalogue)})]
+def _citations(catalogue: Catalogue) -> dict[str, dict[str, list[str]]]:
+    """The names of the vectors citing each technique (as `cited`), by ATT&CK domain: worked out
+    once for all the layers, each vector's citations walked once."""
+    main = main_domain(catalogue)
+    by_domain: dict[str, dict[str, list[str]]] = {}
+    for vector in catalogue.vectors:
+        for technique in cited(vector):
+            by_domain.setdefault(technique.domain or main, {}).setdefault(technique.id, []).append(vector.name)
+    return by_domain
 
 
 def navigator_layers(catalogue: Catalogue) -> dict[str, bytes]:
     """`attack-navigator.json` for the main domain, and one `attack-navigator-<domain>.json` for each
     other domain cited (a Navigator layer shows a single domain's matrix)."""
-    layers = {"attack-navigator.json": navigator_layer(catalogue)}
-    for domain in domains(catalogue)[1:]:
-        layers[f"attack-navigator-{domain.removesuffix('-attack')}.json"] = navigator_layer(catalogue, domain)
+    main = main_domain(catalogue)
+    by_domain = _citations(catalogue)
+    layers = {"attack-navigator.json": _layer(catalogue, main, by_domain)}
+    for domain in sorted(by_domain.keys() - {main}):
+        layers[f"attack-navigator-{domain.removesuffix('-attack')}.json"] = _layer(catalogue, domain, by_domain)
     return layers
 
 
 def navigator_layer(catalogue: Catalogue, domain: str = "") -> bytes:
     """The layer of one ATT&CK domain (the catalogue's own by default)."""
-    domain = domain or main_domain(catalogue)
-    citing: dict[str, list[str]] = {}
-    elsewhere = 0
-    for vector in catalogue.vectors:
-        for technique in cited(vector):
-            if (technique.domain or main_domain(catalogue)) == domain:
-                citing.setdefault(technique.id, []).append(vector.name)
-            else:
-                elsewhere += 1
+    return _layer(catalogue, domain or main_domain(catalogue), _citations(catalogue))
+
+
+def _layer(catalogue: Catalogue, domain: str, by_domain: dict[str, dict[str, list[str]]]) -> bytes:
+    citing = by_domain.get(domain, {})
+    elsewhere = sum(len(names) for other, cited_there in by_domain.items() if other != domain
+                    for names in cited_there.values())
     techniques = [
         {
             "techniqueID": technique_id,

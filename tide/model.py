@@ -4,6 +4,7 @@ renderers and exporters never look anything up themselves."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from tide.plain import hover_text
@@ -34,10 +35,16 @@ class Vocabulary:
     entries: tuple[VocabEntry, ...]
 
     def get(self, name: str) -> VocabEntry | None:
+        return self._by_name.get(name)
+
+    @cached_property
+    def _by_name(self) -> dict[str, VocabEntry]:
+        # Every field of every vector is looked up here, in vocabularies of up to ~80 entries:
+        # a scan of them was a tenth of making a vector. The first entry of a name wins, as it did.
+        found: dict[str, VocabEntry] = {}
         for entry in self.entries:
-            if entry.name == name:
-                return entry
-        return None
+            found.setdefault(entry.name, entry)
+        return found
 
 
 @dataclass(frozen=True)

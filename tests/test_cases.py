@@ -31,3 +31,14 @@ def test_invalid_case(case: str) -> None:
 @pytest.mark.parametrize("case", [p.name for p in VALID])
 def test_valid_case(case: str) -> None:
     assert diagnostics_of(CASES / "valid" / case) == []
+
+
+def test_file_stem_is_what_pathlib_says() -> None:
+    # The file-name check takes the stem without a path object; it must be the same stem.
+    from pathlib import PurePath
+
+    from tide.validate import _stem
+
+    for path in ("a.yaml", "dir/a.yaml", "dir/sub/a b (1).yaml", "a.b.yaml", ".hidden", "dir/.hidden",
+                 "dir/a.", "dir/a..", "noext", "dir/noext", "x/.a.yaml", "dir.d/file", "../up/v.yml"):
+        assert _stem(path) == PurePath(path).stem, path

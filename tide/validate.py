@@ -342,13 +342,20 @@ def _check_name(doc: Document) -> list[Diagnostic]:
     name = doc.data.get("name")
     if not isinstance(name, str) or not name.strip():
         return []
-    stem = PurePath(doc.path).stem
-    if slugify(stem) != slugify(name):
+    if slugify(_stem(doc.path)) != slugify(name):
         line, col = doc.position(("name",))
         return [warning(doc.path, line, col, "file-name",
                         f"file name '{PurePath(doc.path).name}' does not match the name '{name}' "
                         f"(expected '{slugify(name)}.yaml')")]
     return []
+
+
+def _stem(path: str) -> str:
+    """`PurePath(path).stem` of a POSIX path as discovery spells it, without making a path object
+    (~3 us, for every file)."""
+    name = path.rpartition("/")[2]
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 def _check_techniques(doc: Document, attack: TechniqueLookup) -> list[Diagnostic]:

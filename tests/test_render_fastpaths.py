@@ -1,6 +1,7 @@
 """The shortcuts that make rendering fast give exactly what the general tools they replace give:
 links against `posixpath.relpath`, front matter against PyYAML's emitter, the code-span scan
-against its character-by-character form, the join filter against Jinja's own."""
+against its character-by-character form, the join filter against Jinja's own, the removal of
+control characters against a regular expression."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import yaml
 
 from tide.render.links import relative
 from tide.render.pages import _plain, _yaml_front_matter, front_matter
-from tide.render.safety import _code_spans
+from tide.render.safety import _code_spans, _without_controls
 
 TEMPLATES_DIR = Path(__file__).parents[1] / "templates"
 PATHS = ["index.md", "techniques.md", "threat-vectors/a.md", "threat-vectors/b-2.md", "techniques/t1562-008.md",
@@ -95,6 +96,17 @@ def test_code_spans_are_found_as_by_the_character_scan() -> None:
     for _ in range(5_000):
         text = "".join(rng.choice("a `\\\n") for _ in range(rng.randint(0, 24)))
         assert list(_code_spans(text)) == code_spans_by_character(text), repr(text)
+
+
+def test_controls_are_removed_as_by_the_regular_expression() -> None:
+    # Every character of the Basic Multilingual Plane (lone surrogates included) and some beyond,
+    # alone and among others: UTF-8 bytes of other characters never hold a control's byte.
+    controls = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+    everything = "".join(map(chr, range(0x10000))) + "\U0001f600\U0010ffff\U00020000"
+    assert _without_controls(everything) == controls.sub("", everything)
+    for char in everything[::97]:
+        text = f"a{char}\x00b\t\n{char}\x7f"
+        assert _without_controls(text) == controls.sub("", text)
 
 
 @pytest.mark.parametrize("source", [

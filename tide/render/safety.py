@@ -110,7 +110,9 @@ def inline_markdown(text: str, table: bool = False) -> str:
         flat = "\\" + flat  # no heading, quote, list or fence at the start of a line
     flat = _LIST_NUMBER.sub(r"\1\\\2", flat)
     out = _inline(flat)
-    return _PIPE.sub(lambda m: "\\|" if m.group(0) == "|" else m.group(0), out) if table else out
+    if not table or "|" not in out:  # the escape pairs it meets otherwise stay as they are
+        return out
+    return _PIPE.sub(lambda m: "\\|" if m.group(0) == "|" else m.group(0), out)
 
 
 @lru_cache(maxsize=65536)

@@ -9,6 +9,7 @@ through `md_text`, URLs through `safe_url`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from tide.model import Actor, Technique, TechniqueRef, Vector, VocabEntry
@@ -304,13 +305,14 @@ class Views:
     def chaining_rows(self, here: str, vector: Vector) -> list[list[str]]:
         """Chains this vector declares, then those other vectors declare towards it."""
         declared = [(vector, chain) for chain in vector.chaining]
-        inbound = sorted(self.look.inbound.get(vector.uuid, []), key=lambda vc: (vc[0].name, vc[0].uuid,
-                                                                                  vc[1].relation))
+        inbound = self.look.inbound.get(vector.uuid, [])
+        if len(inbound) > 1:
+            inbound = sorted(inbound, key=lambda vc: (vc[0].name, vc[0].uuid, vc[1].relation))
         rows = []
         for source, chain in [*declared, *inbound]:
             target = self.look.vectors.get(chain.target_uuid)
             other = target if source is vector else source  # the neighbour this row is about
-            relation = " ".join(p for p in (chain.relation_entry.icon, md_code(chain.relation, table=True)) if p)
+            relation = relation_cell(chain.relation_entry.icon, chain.relation)
             rows.append([self.vector_link(here, source, table=True), relation,
                          self.vector_link(here, target, table=True) if target
                          else md_text(chain.target_name, table=True),
@@ -327,6 +329,12 @@ class Views:
         shown = [r.replacement or r.technique for r in vector.techniques]
         return joined(self.technique_id_link(here, t.id, table=True) if t else md_text(r.id, table=True)
                       for r, t in zip(vector.techniques, shown, strict=True))
+
+@lru_cache(maxsize=256)
+def relation_cell(icon: str, relation: str) -> str:
+    """A chaining relation in a table cell: its icon and its name as code (there are a few dozen)."""
+    return " ".join(p for p in (icon, md_code(relation, table=True)) if p)
+
 
 def quote(block: str) -> str:
     """A block quote of already sanitised Markdown, with no trailing spaces on empty lines."""

@@ -27,7 +27,7 @@ MARK = "\n<!-- from the memo -->\n"
 
 
 class MarkingMemo:
-    """A memo in a dict. `mark()` appends MARK to every page text stored so far."""
+    """A memo in a dict. `mark()` appends MARK to every page stored so far (UTF-8 bytes)."""
 
     def __init__(self) -> None:
         self.entries: dict[str, Any] = {}
@@ -40,8 +40,8 @@ class MarkingMemo:
 
     def mark(self) -> None:
         for key, value in self.entries.items():
-            if isinstance(value, str) and not value.endswith(MARK):
-                self.entries[key] = value + MARK
+            if isinstance(value, bytes) and not value.endswith(MARK.encode()):
+                self.entries[key] = value + MARK.encode()
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +221,7 @@ def test_damaged_or_foreign_entries_are_misses(sample: Catalogue, tmp_path: Path
     memo = MarkingMemo()
     render_markdown(sample, TEMPLATES, "portable", memo)
     for i, key in enumerate(memo.entries):
-        memo.entries[key] = [None, 3, ("see",), ("see", "no-such-key"), b"bytes"][i % 5]
+        memo.entries[key] = [None, 3, ("see",), ("see", "no-such-key"), "text, not bytes"][i % 5]
     assert render_markdown(sample, TEMPLATES, "portable", memo) == render_markdown(sample, TEMPLATES, "portable")
     cache = Cache(tmp_path, "0" * 64, kind="render")  # the on-disk store the build uses
     first = render_markdown(sample, TEMPLATES, "mkdocs", cache)

@@ -20,7 +20,7 @@ import tide.outputs
 from tide import site_parallel
 from tide.build import compile_catalogue, site_sources
 from tide.config import load_config
-from tide.render import iter_markdown
+from tide.render import render_markdown
 from tide.site import build_site
 from tide.site_memo import RecentMemo
 
@@ -56,7 +56,7 @@ def test_corpus_site_is_the_serial_build_byte_for_byte(tmp_path: Path, monkeypat
     config = load_config(Path.cwd())
     catalogue, found = compile_catalogue(chain_closed(require_corpus(), (HUB,), 10), config)
     assert catalogue is not None, found
-    pages = dict(iter_markdown(catalogue, TEMPLATES, flavour="mkdocs"))
+    pages = render_markdown(catalogue, TEMPLATES, flavour="mkdocs")
     assert len(pages) >= 4 * site_parallel.PARALLEL_FROM
 
     def build(out: Path) -> dict[str, str]:

@@ -295,11 +295,11 @@ def site_sources(catalogue: Catalogue, config: Config) -> dict[str, str]:
 
 
 class Utf8Pages(Mapping[str, str]):
-    """Pages kept as UTF-8 and decoded when read: the icons make Python hold page text at four
-    bytes a character, which for 10,000 vectors is gigabytes."""
+    """Pages kept as UTF-8 (as rendered) and decoded when read: the icons make Python hold page
+    text at four bytes a character, which for 10,000 vectors is gigabytes."""
 
-    def __init__(self, pages: Iterable[tuple[str, str]]) -> None:
-        self._pages = {path: text.encode("utf-8") for path, text in pages}
+    def __init__(self, pages: Iterable[tuple[str, bytes]]) -> None:
+        self._pages = dict(pages)
 
     def __getitem__(self, path: str) -> str:
         return self._pages[path].decode("utf-8")

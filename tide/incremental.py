@@ -301,9 +301,9 @@ def _write(out: Path, config: Config, templates: Path, memo_key: str, attack: An
         plain = dict(record.plain)
         pages = carry.under("markdown")
         render_memo = Cache.of_project(config.root, memo_key, "render")
-        for rel, text in carry_markdown(look.catalogue, templates, "portable", render_memo, pages, every, False, look):
-            if text is not None:
-                carry.wrote(f"markdown/{rel}", stage.write(f"markdown/{rel}", text.encode("utf-8")))
+        for rel, page in carry_markdown(look.catalogue, templates, "portable", render_memo, pages, every, False, look):
+            if page is not None:
+                carry.wrote(f"markdown/{rel}", stage.write(f"markdown/{rel}", page))
         done: list[EventDone] = [(uuid, kept[0], kept[1]) for uuid, kept in feed.items()
                                  if f"misp/{uuid}.json" not in events]
         ordered_changed = Catalogue(tuple(catalogue_order(changed)), vocabularies, attack.info)

@@ -182,8 +182,8 @@ class _Job:
         pages = carry_markdown(self.catalogue, self.templates, "portable", memo,
                                carry.under("markdown") if carry is not None and memo is not None else None,
                                vectors, others, self.look, listings)
-        for rel, text in pages:
-            yield f"markdown/{rel}", text.encode("utf-8") if text is not None else None
+        for rel, page in pages:
+            yield f"markdown/{rel}", page
 
 
 _JOB: list[_Job] = []  # the job forked workers inherit

@@ -87,17 +87,19 @@ class MemoRun:
         if known and known != self.keys.earlier_listings:
             self.memo.put(self._known_key, known)
 
-    def view_page(self, kind: str, template: str, front: str, view: dict[str, Any]) -> tuple[str | None, str | None]:
+    def view_page(self, kind: str, template: str, front: str, view: dict[str, Any]) -> tuple[str | None,
+                                                                                          bytes | None]:
         key = self.keys.view_page_key(kind, template, front, view)
-        return key, self.text(key)
+        return key, self.page(key)
 
-    def put(self, key: str | None, text: str) -> None:
+    def put(self, key: str | None, page: bytes) -> None:
         if key:
-            self.memo.put(key, text)
+            self.memo.put(key, page)
 
-    def text(self, key: Any) -> str | None:
+    def page(self, key: Any) -> bytes | None:
+        """A page kept under `key`, as its UTF-8 bytes."""
         value = self.memo.get(key) if isinstance(key, str) and key else None
-        return value if isinstance(value, str) else None  # anything else is a foreign or damaged entry
+        return value if isinstance(value, bytes) else None  # anything else is a foreign or damaged entry
 
 
 class PageKeys:

@@ -74,7 +74,8 @@ def test_a_stale_or_missing_module_is_compiled_at_run_time(monkeypatch: pytest.M
 # --- helpers --------------------------------------------------------------------------------
 
 def _assert_same_verdicts(samples: list[Any]) -> None:
-    """Each sample against each schema: pass, or fail with the same message, both ways."""
+    """Each sample against each schema: pass or fail, both ways. Only the verdict counts: the
+    shipped code raises one unworded exception (tide words each fault with jsonschema)."""
     verdicts = []
     for schema_id in SCHEMA_IDS:
         definition, formats = validate._fast_schema(schema_id)
@@ -84,15 +85,15 @@ def _assert_same_verdicts(samples: list[Any]) -> None:
             verdict = _verdict(shipped, data)
             assert verdict == _verdict(at_run_time, data), (schema_id, data)
             verdicts.append(verdict)
-    assert None in verdicts and any(v is not None for v in verdicts)  # both outcomes were seen
+    assert True in verdicts and False in verdicts  # both outcomes were seen
 
 
-def _verdict(check: Callable[[Any], Any], data: Any) -> str | None:
+def _verdict(check: Callable[[Any], Any], data: Any) -> bool:
     try:
         check(data)
-    except fastjsonschema.JsonSchemaValueException as exc:
-        return f"{exc.rule}: {exc.message}"
-    return None
+    except fastjsonschema.JsonSchemaValueException:
+        return False
+    return True
 
 
 def _variants(data: dict[str, Any]) -> Iterator[Any]:

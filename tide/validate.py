@@ -213,22 +213,20 @@ def compiled_source(schema_id: str) -> str:
 
     definition, formats = _fast_schema(schema_id)
     code = fastjsonschema.compile_to_code(definition, formats=formats)
-    code = _FORMAT_LOCALS.sub(_named_format, code)
+    # Only whether the data is valid is asked of this code (tide words each fault with jsonschema),
+    # yet a failing branch of anyOf/oneOf is routine (an actor is a string or a mapping), three a
+    # file: each raised an exception worded in full, its definition written out as a dict, ~4 us.
+    # One exception made once is raised instead.
+    code = code.replace(_IMPORTS, f"{_IMPORTS}\n{_INVALID}", 1)
+    code = _RAISE.sub(r"\1raise _INVALID", code)
     return (f"# Generated from tide/schemas/{SCHEMAS[schema_id]} by `python -m tide.schemas.compile`: do not edit.\n"
             "# tide.validate uses it only while SCHEMA_SHA256 and VERSION (fastjsonschema's) still match.\n"
             f'SCHEMA_SHA256 = "{_schema_sha256(schema_id)}"\n{code.rstrip()}\n')
 
 
-# fastjsonschema words the path of a failing array item or key with `"...[{i}]".format(**locals())`.
-# A failing branch of anyOf/oneOf is routine (an actor is a string or a mapping), and locals() of
-# the one big validating function is a dict of hundreds of names: ~5 us each, a third of the
-# check of a valid file. Naming the fields the text uses gives the same text.
-_FORMAT_LOCALS = re.compile(r'("[^"\\]*")\.format\(\*\*locals\(\)\)')
-
-
-def _named_format(match: re.Match[str]) -> str:
-    fields = dict.fromkeys(re.findall(r"\{(\w+)\}", match[1]))
-    return f"{match[1]}.format({', '.join(f'{name}={name}' for name in fields)})"
+_IMPORTS = "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException"
+_INVALID = '_INVALID = JsonSchemaValueException("not valid; tide.validate says why")'
+_RAISE = re.compile(r"^( *)raise JsonSchemaValueException\(.*\)$", re.M)
 
 
 def _schema_sha256(schema_id: str) -> str:

@@ -42,9 +42,10 @@ def edge(source: str, chain: Chain) -> tuple[str, str, str, str]:
     return source, chain.target_uuid, "-->", label
 
 
-def chaining_graph(vector: Vector, look: Lookup) -> str:
-    """The flowchart source (without the code fence), or "" when V has no chaining at all."""
-    nodes = chaining_nodes(vector, look)
+def chaining_graph(vector: Vector, look: Lookup, nodes: list[Vector] | None = None) -> str:
+    """The flowchart source (without the code fence), or "" when V has no chaining at all.
+    `nodes` are `chaining_nodes(vector, look)`, when the caller has them already."""
+    nodes = nodes or chaining_nodes(vector, look)
     if len(nodes) == 1:
         return ""
     ids = {v.uuid: f"n{i}" for i, v in enumerate(nodes)}

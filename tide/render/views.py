@@ -247,6 +247,7 @@ class Views:
             meta.append(f"🔒 **Classification:** {md_text(vector.classification.name)}")
         meta.append(f"🧱 **Schema:** {md_code(vector.schema)}")
         chaining = self.chaining_rows(here, vector)
+        nodes = chaining_nodes(vector, self.look)
         return {
             "title": f"{ICONS['vector']} {md_text(vector.name)}",
             "criticality": self.banner("criticality", vector.criticality,
@@ -258,9 +259,9 @@ class Views:
             "terrain": quote(sanitize_markdown(vector.terrain, heading_floor=3)),
             "cves": [cve_line(cve) for cve in vector.cves],
             "actors": [self.actor_row(here, actor) for actor in vector.actors],
-            "graph": chaining_graph(vector, self.look),
+            "graph": chaining_graph(vector, self.look, nodes),
             "chaining": chaining,
-            "related": [self.vector_link(here, v) for v in chaining_nodes(vector, self.look)[1:]],
+            "related": self.vector_links(here, nodes[1:]),
             "model": [self.model_field(here, vector, name) for name in MODEL_FIELDS],
             "public": [self.reference_line(r.key, r.url) for r in vector.references if r.kind == "public"],
             "internal": [self.reference_line(r.key, r.url) for r in vector.references if r.kind == "internal"],
@@ -270,7 +271,13 @@ class Views:
     def model_field(self, here: str, vector: Vector, name: str) -> dict[str, Any]:
         value = getattr(vector, name)
         entries = value if isinstance(value, tuple) else (value,)
-        heading, description = self._once(here, "model-field", name, lambda: self._model_heading(here, name))
+        # Vectors share their entries, and the same few sets of them come back page after page.
+        key = (name, *map(id, entries))
+        field = self._once(here, "model-field", key, lambda: self._model_field(here, name, entries))
+        return {**field, "entries": list(field["entries"])}  # a copy: each page's view is its own
+
+    def _model_field(self, here: str, name: str, entries: tuple[VocabEntry, ...]) -> dict[str, Any]:
+        heading, description = self._once(here, "model-heading", name, lambda: self._model_heading(here, name))
         return {"heading": heading, "description": description,
                 "entries": [self.entry_line(here, e) for e in entries]}
 

@@ -216,16 +216,14 @@ def compiled_source(schema_id: str) -> str:
     # Only whether the data is valid is asked of this code (tide words each fault with jsonschema),
     # yet a failing branch of anyOf/oneOf is routine (an actor is a string or a mapping), three a
     # file: each raised an exception worded in full, its definition written out as a dict, ~4 us.
-    # One exception made once is raised instead.
-    code = code.replace(_IMPORTS, f"{_IMPORTS}\n{_INVALID}", 1)
-    code = _RAISE.sub(r"\1raise _INVALID", code)
+    # A bare one is raised instead: made afresh, as one instance raised again and again would
+    # keep every frame it passed through in its traceback.
+    code = _RAISE.sub(r'\1raise JsonSchemaValueException("not valid; tide.validate says why")', code)
     return (f"# Generated from tide/schemas/{SCHEMAS[schema_id]} by `python -m tide.schemas.compile`: do not edit.\n"
             "# tide.validate uses it only while SCHEMA_SHA256 and VERSION (fastjsonschema's) still match.\n"
             f'SCHEMA_SHA256 = "{_schema_sha256(schema_id)}"\n{code.rstrip()}\n')
 
 
-_IMPORTS = "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException"
-_INVALID = '_INVALID = JsonSchemaValueException("not valid; tide.validate says why")'
 _RAISE = re.compile(r"^( *)raise JsonSchemaValueException\(.*\)$", re.M)
 
 

@@ -260,13 +260,13 @@ def carry_markdown(catalogue: Catalogue, templates: Path, flavour: str, memo: Me
                 if carry is not None and carry.take(path, key):
                     yield path, None
                     continue
-                text = run.page(key)
-                if text is None:
-                    text = _render(template, templates, kind, front_matter(front), page.view(path), flavour)
-                    run.put(key, text)
+                data = run.page(key)
+                if data is None:
+                    data = _render(template, templates, kind, front_matter(front), page.view(path), flavour)
+                    run.put(key, data)
                 if carry is not None:
                     carry.keyed(path, key)
-                yield path, text
+                yield path, data
             else:
                 head = front_matter(front)
                 key = run.keys.catalogue_page_key(kind.kind, kind.template, path, head, page.item,
@@ -276,15 +276,15 @@ def carry_markdown(catalogue: Catalogue, templates: Path, flavour: str, memo: Me
                     continue
                 if carry is not None:
                     carry.keyed(path, key)
-                text = run.page(key)
-                if text is None:
+                data = run.page(key)
+                if data is None:
                     view = page.view(path)
-                    view_key, text = run.view_page(kind.kind, kind.template, head, view)
-                    if text is None:
-                        text = _render(template, templates, kind, head, view, flavour)
-                        run.put(view_key, text)
-                    run.put(key, text)
-                yield path, text
+                    view_key, data = run.view_page(kind.kind, kind.template, head, view)
+                    if data is None:
+                        data = _render(template, templates, kind, head, view, flavour)
+                        run.put(view_key, data)
+                    run.put(key, data)
+                yield path, data
     if run is not None:
         if listings is not None:  # computed already for the catalogue pages' keys
             listings.update((v.path, run.keys.listing(v)) for v in catalogue.vectors)

@@ -337,6 +337,7 @@ class Views:
         return joined(self.technique_id_link(here, t.id, table=True) if t else md_text(r.id, table=True)
                       for r, t in zip(vector.techniques, shown, strict=True))
 
+
 @lru_cache(maxsize=256)
 def relation_cell(icon: str, relation: str) -> str:
     """A chaining relation in a table cell: its icon and its name as code (there are a few dozen)."""

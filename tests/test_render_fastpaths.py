@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from tide.render.links import relative
-from tide.render.pages import _plain, _yaml_front_matter, front_matter
+from tide.render.pages import _plain, _single_quoted, _yaml_front_matter, front_matter
 from tide.render.safety import _code_spans, _without_controls
 
 TEMPLATES_DIR = Path(__file__).parents[1] / "templates"
@@ -50,13 +50,19 @@ def samples(count: int) -> list[str]:
 
 
 def test_front_matter_is_byte_identical_to_pyyaml() -> None:
-    plain = 0
-    for text in samples(4_000):
+    plain = quoted = 0
+    texts = samples(4_000)
+    # Titles with ": " (technique pages), around every sample and with quotes, blanks, breaks.
+    texts += [f"{a}: {b}" for a, b in zip(texts[::2], texts[1::2], strict=False)]
+    texts += ["T1562.008 Impair Defenses: Disable or Modify Cloud Logs", ": a", "a: ", " a: b ", "it's: 'x'",
+              "a: b\u2028c", "a: b\x85c", "a:\tb", "a: #b", "- a: b", "é: 😀", "a: b\ufeff", "a" * 10_000 + ": b"]
+    for text in texts:
         for values in ({"uuid": "9e5c0ab4-1b8e-4c3c-a1c4-7f0b0b0e0f0f", "title": text},
                        {"uuid": "u", "title": "t", "tags": ["Execution", text]}):
             assert front_matter(values) == _yaml_front_matter(values), repr(text)
         plain += _plain(text)
-    assert plain > 800  # the shortcut is really taken, not only the fallback
+        quoted += _single_quoted(text)
+    assert plain > 800 and quoted > 800  # the shortcuts are really taken, not only the fallback
 
 
 def test_front_matter_falls_back_for_what_it_does_not_know() -> None:

@@ -331,13 +331,23 @@ def front_matter(values: dict[str, Any]) -> str:
     """The YAML front matter block of `values` (plain keys; string or list-of-string values)."""
     lines = []
     for key, value in values.items():
-        if isinstance(value, str) and _plain(value):
-            lines.append(f"{key}: {value}\n")
-        elif isinstance(value, list) and value and all(isinstance(v, str) and _plain(v) for v in value):
-            lines.append(f"{key}:\n" + "".join(f"- {v}\n" for v in value))
-        else:  # anything PyYAML would quote, fold or flow: let it decide, as it always did
+        if isinstance(value, str) and (spelled := _scalar(value)) is not None:
+            lines.append(f"{key}: {spelled}\n")
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value) and \
+                None not in (items := [_scalar(v) for v in value]):
+            lines.append(f"{key}:\n" + "".join(f"- {v}\n" for v in items))
+        else:  # anything else PyYAML would quote, fold or flow: let it decide, as it always did
             return _yaml_front_matter(values)
     return f"---\n{''.join(lines)}---"
+
+
+def _scalar(value: str) -> str | None:
+    """`value` as PyYAML's emitter writes it where the shortcuts below know it, else None."""
+    if _plain(value):
+        return value
+    if _single_quoted(value):
+        return "'" + value.replace("'", "''") + "'"
+    return None
 
 
 def _yaml_front_matter(values: dict[str, Any]) -> str:
@@ -366,6 +376,16 @@ _INNER = _FIRST + "._)/,'&+-"
 _PLAIN = re.compile(f"{_plain_class(_FIRST)}(?:{_plain_class(_INNER + ' ')}*{_plain_class(_INNER)})?")
 _RESOLVER = yaml.resolver.Resolver()
 _STR = "tag:yaml.org,2002:str"
+
+
+# Strings it writes single-quoted, as a subset it provably does: ": " in them rules out a plain
+# scalar (an indicator), and with nothing it escapes or breaks a line at, it quotes them so, on
+# one line. The technique pages' titles ("T1562.008 Impair Defenses: Disable ...") are such.
+_QUOTABLE = re.compile(f"{_plain_class(''.join(map(chr, range(0x20, 0x7f))))}*")
+
+
+def _single_quoted(value: str) -> bool:
+    return ": " in value and len(value) < 10_000 and _QUOTABLE.fullmatch(value) is not None
 
 
 def _plain(value: str) -> bool:

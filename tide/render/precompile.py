@@ -18,6 +18,8 @@ def main(argv: list[str]) -> int:
         print(write_store(templates))
     except ConfigError as exc:  # a broken template: the build that uses it says so, in place
         print(f"tide.render.precompile: nothing written: {exc}", file=sys.stderr)
+    except OSError as exc:  # a read-only install: builds compile the templates, as without it
+        print(f"tide.render.precompile: nothing written: {exc.strerror or exc}", file=sys.stderr)
     return 0
 
 

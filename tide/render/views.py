@@ -83,9 +83,7 @@ class Views:
         (all directories of one depth but theirs), which share one table: the vocabulary,
         platform, domain and target pages list vectors alike, and so do the technique and actor
         pages."""
-        return self._table(relative(here, self._a_vector_page), *what)
-
-    def _table(self, *key: Any) -> dict[Any, Any]:
+        key = (relative(here, self._a_vector_page), *what)
         made = self._pieces.get(key)
         if made is None:
             made = self._pieces[key] = {}

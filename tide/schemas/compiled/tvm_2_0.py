@@ -1,10 +1,10 @@
 # Generated from tide/schemas/tvm-2.0.json by `python -m tide.schemas.compile`: do not edit.
-# tide.validate uses it only while SCHEMA_SHA256 and VERSION (fastjsonschema's) still match.
+# tide.validate uses it only while SCHEMA_SHA256 still matches the schema file.
 SCHEMA_SHA256 = "7b54087b1ae6b1cc27102f398683f1d6e7f7a97b8a2063c95257849508c0ae92"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
-from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
+from tide.schemas.compiled import Invalid as JsonSchemaValueException, Invalid as JsonSchemaValuesException
 
 
 REGEX_PATTERNS = {

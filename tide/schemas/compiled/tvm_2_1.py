@@ -1,10 +1,10 @@
 # Generated from tide/schemas/tvm-2.1.json by `python -m tide.schemas.compile`: do not edit.
-# tide.validate uses it only while SCHEMA_SHA256 and VERSION (fastjsonschema's) still match.
+# tide.validate uses it only while SCHEMA_SHA256 still matches the schema file.
 SCHEMA_SHA256 = "5c51e66a84cbf3c595081da6241f8502839db9ce7678d7ac9c35dfde732d264a"
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
-from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
+from tide.schemas.compiled import Invalid as JsonSchemaValueException, Invalid as JsonSchemaValuesException
 
 
 REGEX_PATTERNS = {

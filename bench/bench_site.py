@@ -88,7 +88,8 @@ def bench(n: int, work: Path, use_subprocess: bool, serial: bool) -> None:
     from tide import site_parallel
     from tide.config import load_config
     from tide.outputs import jobs
-    from tide.site import assemble_project, check_site_safety, page_sources, run_mkdocs
+    from tide.site import assemble_project, page_sources, run_mkdocs
+    from tide.site_safety import check_site_safety
 
     config = load_config(ROOT)
     pages, catalogue = pages_for(n, work)
@@ -105,7 +106,7 @@ def bench(n: int, work: Path, use_subprocess: bool, serial: bool) -> None:
     c1 = cpu()
     diagnostics = run_mkdocs(project / "mkdocs.yml", html, sources)
     t2, c2 = time.perf_counter(), cpu()
-    unsafe = check_site_safety(html, pages, sources) if html.is_dir() else []
+    unsafe = check_site_safety(html, pages, sources.display) if html.is_dir() else []
     t3, c3 = time.perf_counter(), cpu()
 
     count = len(pages)

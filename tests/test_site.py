@@ -22,13 +22,13 @@ from tide.site import (
     ATTACK_NOTICE,
     assemble_project,
     build_site,
-    check_site_safety,
     edit_url,
     neutralise_front_matter,
     run_mkdocs,
     serve_site,
     sync_tree,
 )
+from tide.site_safety import check_site_safety
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "site"
@@ -538,11 +538,11 @@ INJECTIONS = [
 
 def test_html_check_skips_only_pages_with_nothing_but_the_theme_scripts(
         built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import tide.site
+    import tide.site_safety
 
     parsed: list[bytes] = []
-    scan = tide.site._scan
-    monkeypatch.setattr(tide.site, "_scan", lambda data: parsed.append(data) or scan(data))
+    scan = tide.site_safety._scan
+    monkeypatch.setattr(tide.site_safety, "_scan", lambda data: parsed.append(data) or scan(data))
     site = tmp_path / "site"
     shutil.copytree(built, site)
     page = site / "threat-vectors" / SEED_SLUG / "index.html"

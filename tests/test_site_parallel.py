@@ -205,12 +205,12 @@ def test_serve_keeps_in_memory_the_pages_its_last_build_converted(tmp_path: Path
 
 def test_the_script_check_on_workers_finds_what_it_finds_in_one_process(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tide import site
+    from tide import site_safety
 
     # Pages 9, 23 and 300 fall in shares 2, 0 and 5 of the check: diagnostics come in page order.
     hostile = {9: "<script>alert(1)</script>", 23: "<img src=x onerror=alert(2)>", 300: "[x](javascript:alert(3))"}
     pages = {"index.md": "---\ntitle: Home\n---\n\n# Home\n"}
-    for i in range(site._SAFETY_PARALLEL_FROM + 10):
+    for i in range(site_safety._SAFETY_PARALLEL_FROM + 10):
         pages[f"threat-vectors/v{i:03}.md"] = f"---\ntitle: V{i}\n---\n\n# V{i}\n\n{hostile.get(i, 'Plain.')}\n"
     forks = counted_forks(monkeypatch)
 

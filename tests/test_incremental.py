@@ -367,3 +367,51 @@ def test_after_a_build_with_the_site_a_quick_build_writes_what_a_full_one_does(t
                     "utf-8")
     done = same_as_full(made, tmp_path, quick=True)  # the site is gone, as from any --no-site build
     assert not (made.out / "site").exists() and done.warnings == with_site.warnings
+
+
+def cycle_criticality(data: dict[str, Any]) -> None:
+    order = ["Low", "Medium", "High", "Emergency"]
+    data["criticality"] = order[(order.index(data["criticality"]) + 1) % 4] if data["criticality"] in order else "Low"
+
+
+def chain_to_an_unchained_file(project: Project) -> None:
+    target = load(unchained(project))["metadata"]["uuid"]
+    project.edit(HUB, lambda d: d["threat"]["chaining"].append(
+        {"relation": "support::enabling", "vector": target, "description": "Added by the test."}))
+
+
+def drop_a_chain(project: Project) -> None:
+    if load(project.file(HUB))["threat"].get("chaining"):
+        project.edit(HUB, drop_chaining)
+
+
+# Edits that can be made again and again, in any order, quick or not.
+MIXED_EDITS: dict[str, Callable[[Project], None]] = {
+    **{kind: QUICK_EDITS[kind] for kind in ("description of the hub", "terrain of a neighbour", "references",
+                                              "two chained files", "version and modification date", "nothing")},
+    "criticality of a neighbour": lambda p: p.edit(neighbours_of_hub(p)[0], cycle_criticality),
+    "name": lambda p: p.edit(HUB, rename),
+    "a chain added": chain_to_an_unchained_file,
+    "a chain dropped": drop_a_chain,
+    "techniques": lambda p: p.edit(HUB, lambda d: d["threat"]["att&ck"].reverse()),
+    "new file": new_file,
+}
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_runs_of_edits_build_what_a_build_without_the_cache_builds(project: Project, tmp_path: Path,
+                                                                         seed: int) -> None:
+    # The targeted tests above take one edit at a time; a working session mixes them. Whatever
+    # the mix, each build (quick, or full from the cache and the previous output) writes exactly
+    # what a build without any cache writes.
+    import random
+
+    rng = random.Random(seed)
+    for step in range(8):
+        kinds = rng.sample(sorted(MIXED_EDITS), rng.choice([1, 1, 2, 3]))
+        for kind in kinds:
+            MIXED_EDITS[kind](project)
+        result, expected = project.expected(tmp_path)
+        done = project.build()
+        assert done.built and tree(project.out) == expected, (step, kinds)
+        assert done.diagnostics == result.diagnostics, (step, kinds)

@@ -127,6 +127,27 @@ def test_python_dash_m_and_help() -> None:
     assert run("--version").stdout.startswith("tide ")
 
 
+# What `tide --help` and `tide validate` must not import (issue: start-up time): the site,
+# the page rendering, the MISP stack and the HTTP client are for other commands.
+HEAVY = ("mkdocs", "material", "markdown", "jinja2", "pymisp", "requests", "tide.site", "tide.render", "tide.misp",
+         "tide.attack.update", "jsonschema", "fastjsonschema")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["validate", "objects"]])
+def test_help_and_validate_leave_the_heavy_stacks_unimported(args: list[str]) -> None:
+    code = ("import sys\n"
+            "from tide.cli import main\n"
+            "try:\n"
+            f"    main({args!r})\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    modules = proc.stderr.strip().splitlines()[-1].split()
+    assert "tide.cli" in modules
+    assert [m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY)] == []
+
+
 def test_export_misp_writes_only_the_feed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "feed"
     assert main(["export", "misp", "--out", str(out)]) == 0

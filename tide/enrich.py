@@ -119,10 +119,7 @@ def _technique(technique_id: str, attack: TechniqueLookup) -> TechniqueRef:
 def _actor(item: str | dict[str, Any]) -> Actor:
     spec = {"name": item} if isinstance(item, str) else item
     actor = load_actors()[spec["name"]]
-    sighting, references = spec.get("sighting") or "", tuple(spec.get("references") or ())
-    if sighting == actor.sighting and references == actor.references:
-        return actor  # cited as it is (most are): the shared object, packed as a reference
-    return actor.cited(sighting, references)
+    return actor.cited(spec.get("sighting") or "", tuple(spec.get("references") or ()))
 
 
 def _chain(link: dict[str, Any], relations: Vocabulary) -> Chain:
